@@ -1,0 +1,3 @@
+from radiocast.cli import main
+
+main()

@@ -1,0 +1,226 @@
+"""podcast.toml → PodcastConfig, validated: an unknown key or a wrong type names itself and the file."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from radiocast.errors import ConfigError
+from radiocast.models import AudioSettings, Category, FetchSettings, PodcastConfig
+
+# Apple's current list (podcasters.apple.com/support/1691); FEED-SPEC.md §1.2.
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies", "Home & Garden", "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics", "Sports News", "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics", "Natural Sciences", "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,3})?$")
+_BITRATE = re.compile(r"^\d{2,3}k$")
+_BASE_URL = re.compile(r"^https?://[^/\s]+(/\S*)?/$")
+
+_PODCAST_KEYS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "description": str,
+    "language": str,
+    "author": str,
+    "owner_name": str,
+    "owner_email": str,
+    "base_url": str,
+    "image": str,
+    "categories": list,
+    "explicit": bool,
+    "timezone": str,
+    "link": str,
+    "copyright": str,
+}
+_REQUIRED = ("title", "description", "author", "owner_name", "owner_email", "base_url", "image", "categories")
+_AUDIO_KEYS: dict[str, type | tuple[type, ...]] = {
+    "loudness": (int, float),
+    "true_peak": (int, float),
+    "bitrate": str,
+    "channels": int,
+    "sample_rate": int,
+    "intro": str,
+    "outro": str,
+    "normalize_mp3": bool,
+}
+_FETCH_KEYS: dict[str, type | tuple[type, ...]] = {
+    "connect_timeout": (int, float),
+    "read_timeout": (int, float),
+    "retries": int,
+    "max_size_mb": int,
+}
+
+
+def load_config(path: Path) -> PodcastConfig:
+    """Read and validate *path* (a podcast.toml)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: not found", hint="run `radiocast init` or pass -C WORKSPACE") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})", hint="fix the syntax") from e
+    return parse_config(data, source=path)
+
+
+def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
+    _check_keys(data, {"podcast": dict, "audio": dict, "fetch": dict}, "", source)
+    podcast = data.get("podcast")
+    if podcast is None:
+        raise ConfigError(f"{source}: missing the [podcast] table", hint="see README: podcast.toml")
+    _check_keys(podcast, _PODCAST_KEYS, "podcast.", source)
+    for key in _REQUIRED:
+        if key not in podcast or podcast[key] in ("", []):
+            raise ConfigError(f"{source}: podcast.{key} is required", hint="add it under [podcast]")
+    text = {k: _text(v) for k, v in podcast.items() if isinstance(v, str)}
+    base_url = text["base_url"]
+    if not _BASE_URL.match(base_url):
+        raise ConfigError(
+            f"{source}: podcast.base_url = {base_url!r} must be an http(s) URL ending with '/'",
+            hint='e.g. base_url = "https://radio.example.vn/podcast/"',
+        )
+    if not _EMAIL.match(text["owner_email"]):
+        raise ConfigError(f"{source}: podcast.owner_email = {text['owner_email']!r} is not an e-mail address")
+    language = text.get("language", "vi")
+    if not _LANGUAGE.match(language):
+        raise ConfigError(f"{source}: podcast.language = {language!r} is not an ISO 639 code", hint='use "vi"')
+    timezone = text.get("timezone", "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ConfigError(f"{source}: podcast.timezone = {timezone!r} is not a known time zone", hint='use "Asia/Ho_Chi_Minh"') from e
+    config = PodcastConfig(
+        title=text["title"],
+        description=text["description"],
+        author=text["author"],
+        owner_name=text["owner_name"],
+        owner_email=text["owner_email"],
+        base_url=base_url,
+        image=_workspace_path(text["image"], "podcast.image", source),
+        categories=parse_categories(podcast["categories"], source),
+        explicit=podcast.get("explicit", False),
+        language=language,
+        timezone=timezone,
+        link=text.get("link"),
+        copyright=text.get("copyright"),
+    )
+    if "audio" in data:
+        config = replace(config, audio=_parse_audio(data["audio"], source))
+    if "fetch" in data:
+        config = replace(config, fetch=_parse_fetch(data["fetch"], source))
+    return config
+
+
+def parse_categories(value: list[Any], source: Path) -> tuple[Category, ...]:
+    """Parse Apple categories written as "Top" or "Top/Sub"."""
+    categories = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"{source}: podcast.categories must be a list of strings, got {item!r}")
+        name, _, sub = (part.strip() for part in item.partition("/"))
+        if name not in APPLE_CATEGORIES:
+            raise ConfigError(
+                f"{source}: podcast.categories: {name!r} is not an Apple Podcasts category",
+                hint="use one of: " + ", ".join(APPLE_CATEGORIES),
+            )
+        if sub and sub not in APPLE_CATEGORIES[name]:
+            allowed = ", ".join(APPLE_CATEGORIES[name]) or "none"
+            raise ConfigError(
+                f"{source}: podcast.categories: {sub!r} is not a subcategory of {name!r}",
+                hint=f"its subcategories: {allowed}",
+            )
+        categories.append(Category(name=name, sub=sub or None))
+    return tuple(categories)
+
+
+def with_base_url(config: PodcastConfig, base_url: str) -> PodcastConfig:
+    """Override base_url (the --base-url flag), validated like the file's value."""
+    if not _BASE_URL.match(base_url):
+        raise ConfigError(f"--base-url {base_url!r} must be an http(s) URL ending with '/'", hint=f"try {base_url.rstrip('/')}/")
+    return replace(config, base_url=base_url)
+
+
+def _parse_audio(table: dict[str, Any], source: Path) -> AudioSettings:
+    _check_keys(table, _AUDIO_KEYS, "audio.", source)
+    settings = AudioSettings()
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("intro", "outro"):
+            values[key] = _workspace_path(value, f"audio.{key}", source)
+        elif key in ("loudness", "true_peak"):
+            values[key] = float(value)
+        else:
+            values[key] = value
+    settings = replace(settings, **values)
+    if not -70 <= settings.loudness <= -5:
+        raise ConfigError(f"{source}: audio.loudness = {settings.loudness} is out of range", hint="use -16.0 (LUFS)")
+    if not -20 <= settings.true_peak <= 0:
+        raise ConfigError(f"{source}: audio.true_peak = {settings.true_peak} is out of range", hint="use -1.0 (dBTP)")
+    if not _BITRATE.match(settings.bitrate):
+        raise ConfigError(f"{source}: audio.bitrate = {settings.bitrate!r} is not a bitrate", hint='use "64k"')
+    if settings.channels not in (1, 2):
+        raise ConfigError(f"{source}: audio.channels = {settings.channels} must be 1 or 2")
+    if settings.sample_rate not in (22050, 32000, 44100, 48000):
+        raise ConfigError(f"{source}: audio.sample_rate = {settings.sample_rate} is not supported", hint="use 44100")
+    return settings
+
+
+def _parse_fetch(table: dict[str, Any], source: Path) -> FetchSettings:
+    _check_keys(table, _FETCH_KEYS, "fetch.", source)
+    names = {"connect_timeout": "connect_timeout_s", "read_timeout": "read_timeout_s"}
+    values = {names.get(k, k): v for k, v in table.items()}
+    for key, value in values.items():
+        if value <= 0 and key != "retries" or value < 0:
+            raise ConfigError(f"{source}: fetch.{key} = {value} must be positive")
+    return replace(FetchSettings(), **values)
+
+
+def _check_keys(table: dict[str, Any], schema: dict[str, type | tuple[type, ...]], prefix: str, source: Path) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            valid = ", ".join(prefix + k for k in schema)
+            raise ConfigError(f"{source}: unknown key {prefix}{key}", hint=f"valid keys: {valid}")
+        expected = schema[key]
+        # bool is an int in Python; TOML's true is not a number here.
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            names = expected if isinstance(expected, tuple) else (expected,)
+            want = " or ".join(_TOML_TYPE[t] for t in names)
+            raise ConfigError(f"{source}: {prefix}{key} must be {want}, got {value!r}")
+
+
+_TOML_TYPE = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list", dict: "a table"}
+
+
+def _text(value: str) -> str:
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def _workspace_path(value: str, key: str, source: Path) -> Path:
+    path = Path(value)
+    if path.is_absolute() or ".." in path.parts:
+        raise ConfigError(f"{source}: {key} = {value!r} must be a path inside the workspace", hint='e.g. "audio/cover.jpg"')
+    return path
+

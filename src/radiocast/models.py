@@ -1,0 +1,133 @@
+"""Plain data passed between the stages; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Category:
+    """An Apple Podcasts category, with an optional subcategory."""
+
+    name: str
+    sub: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioSettings:
+    loudness: float = -16.0
+    true_peak: float = -1.0
+    bitrate: str = "64k"
+    channels: int = 1
+    sample_rate: int = 44100
+    intro: Path | None = None
+    outro: Path | None = None
+    normalize_mp3: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchSettings:
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
+    retries: int = 5
+    max_size_mb: int = 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PodcastConfig:
+    """The channel's metadata and settings, from podcast.toml."""
+
+    title: str
+    description: str
+    author: str
+    owner_name: str
+    owner_email: str
+    base_url: str
+    image: Path
+    categories: tuple[Category, ...]
+    explicit: bool = False
+    language: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    link: str | None = None
+    copyright: str | None = None
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def feed_url(self) -> str:
+        return f"{self.base_url}feeds/podcast.xml"
+
+    @property
+    def image_url(self) -> str:
+        return self.base_url + self.image.as_posix()
+
+    @property
+    def site_url(self) -> str:
+        return self.link or self.base_url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """A newspaper article whose linked MP3 is one episode."""
+
+    seed: str
+    title: str
+    published: datetime
+    audio_url: str
+    lead: str
+    paragraphs: tuple[str, ...]
+    captions: tuple[str, ...] = ()
+    author: str | None = None
+    source_site: str = ""
+
+
+class EpisodeState(StrEnum):
+    PENDING = "pending"
+    FETCHED = "fetched"
+    TAGGED = "tagged"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Episode:
+    """One catalog row: identity (fixed at first publish) plus current state."""
+
+    guid: str
+    slug: str
+    seed: str
+    title: str
+    published: datetime
+    source_url: str
+    enclosure_url: str
+    summary: str = ""
+    body: tuple[str, ...] = ()
+    author: str | None = None
+    state: EpisodeState = EpisodeState.PENDING
+    error: str | None = None
+    size_bytes: int | None = None
+    duration_ms: int | None = None
+    sha256: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def audio_path(self) -> str:
+        """The MP3's path relative to the workspace root."""
+        return f"audio/{self.slug}.mp3"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel:
+    """What the feed needs beyond the config: identity frozen in the catalog."""
+
+    config: PodcastConfig
+    podcast_guid: str

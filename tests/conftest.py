@@ -1,0 +1,71 @@
+"""Shared fixtures: real MP3s made with ffmpeg at test time, real workspaces."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from radiocast.audio import ffmpeg_path
+from radiocast.errors import AudioError
+
+MakeMp3 = Callable[..., Path]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        ffmpeg_path()
+    except AudioError as e:
+        raise pytest.UsageError(f"radiocast's tests need ffmpeg: {e}") from e
+
+
+def make_mp3(
+    path: Path,
+    *,
+    seconds: float = 3.0,
+    bitrate: str = "64k",
+    channels: int = 1,
+    sample_rate: int = 44100,
+    vbr: bool = False,
+    freq: int = 220,
+) -> Path:
+    """Encode a speech-like signal (a tone with a syllable-rate envelope over pink noise)."""
+    source = (
+        f"aevalsrc='0.3*sin(2*PI*{freq}*t)*(0.55+0.45*sin(2*PI*4*t))"
+        f"+0.05*sin(2*PI*{freq * 3}*t)':s={sample_rate}:d={seconds}"
+    )
+    quality = ["-q:a", "6"] if vbr else ["-b:a", bitrate]
+    subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+         "-f", "lavfi", "-i", source, "-ac", str(channels), "-ar", str(sample_rate),
+         "-c:a", "libmp3lame", *quality, str(path)],
+        check=True,
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def mp3_factory(tmp_path_factory: pytest.TempPathFactory) -> MakeMp3:
+    """Make MP3s once per session and hand out copies (tests may mutate them)."""
+    cache_dir = tmp_path_factory.mktemp("mp3-cache")
+    made: dict[tuple[object, ...], Path] = {}
+
+    def factory(dest: Path | None = None, **kwargs: object) -> Path:
+        key = tuple(sorted(kwargs.items()))
+        if key not in made:
+            made[key] = make_mp3(cache_dir / f"{len(made)}.mp3", **kwargs)  # type: ignore[arg-type]
+        if dest is None:
+            dest = tmp_path_factory.mktemp("mp3") / "audio.mp3"
+        shutil.copyfile(made[key], dest)
+        return dest
+
+    return factory
+
+
+@pytest.fixture
+def sample_mp3(mp3_factory: MakeMp3, tmp_path: Path) -> Path:
+    """A 3-second 64 kbps mono CBR MP3 of speech-like sound, private to the test."""
+    return mp3_factory(tmp_path / "sample.mp3")
