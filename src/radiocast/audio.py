@@ -48,6 +48,8 @@ def probe(path: Path) -> AudioInfo:
     except (MutagenError, OSError) as e:
         raise AudioError(f"{path.name} is not a readable MP3 ({e})", hint="check the source file") from e
     info = mp3.info
+    if info is None:
+        raise AudioError(f"{path.name} has no MPEG audio stream", hint="check the source file")
     has_header = bool(info.encoder_info) or info.bitrate_mode != BitrateMode.UNKNOWN
     vbr = info.bitrate_mode in (BitrateMode.VBR, BitrateMode.ABR)
     duration_ms = round(info.length * 1000)

@@ -193,7 +193,7 @@ def _parse_fetch(table: dict[str, Any], source: Path) -> FetchSettings:
     names = {"connect_timeout": "connect_timeout_s", "read_timeout": "read_timeout_s"}
     values = {names.get(k, k): v for k, v in table.items()}
     for key, value in values.items():
-        if value <= 0 and key != "retries" or value < 0:
+        if (value <= 0 and key != "retries") or value < 0:
             raise ConfigError(f"{source}: fetch.{key} = {value} must be positive")
     return replace(FetchSettings(), **values)
 

@@ -118,6 +118,11 @@ class Episode:
     sha256: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # When the episode first went into the feed; None until then. Identity rows
+    # that never went live may still be replaced (e.g. after a fixed audio URL).
+    live_since: datetime | None = None
+    # Digest of the metadata last written into the MP3's tags: a change re-tags.
+    tags_digest: str | None = None
 
     @property
     def audio_path(self) -> str:

@@ -1,0 +1,259 @@
+"""The SQLite catalog: schema, migrations, state transitions, and the workspace lock."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from radiocast.errors import CatalogError, WorkspaceBusyError
+from radiocast.models import Episode, EpisodeState
+
+# Ordered and append-only: each entry moves the schema from user_version i to i+1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE episodes (
+        guid TEXT PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        seed TEXT NOT NULL,
+        title TEXT NOT NULL,
+        published TEXT NOT NULL,
+        source_url TEXT NOT NULL,
+        enclosure_url TEXT NOT NULL UNIQUE,
+        summary TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL DEFAULT '[]',
+        author TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'fetched', 'tagged', 'published', 'failed')),
+        error TEXT,
+        size_bytes INTEGER,
+        duration_ms INTEGER,
+        sha256 TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        live_since TEXT,
+        tags_digest TEXT,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX episodes_seed ON episodes (seed);
+    CREATE TABLE seed_errors (
+        seed TEXT PRIMARY KEY,
+        error TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    """,
+)
+
+# Fixed at first publish (DESIGN.md: identity is decided once).
+IDENTITY = frozenset({"guid", "slug", "published", "enclosure_url"})
+_COLUMNS = tuple(f.name for f in fields(Episode))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeedFailure:
+    seed: str
+    error: str
+
+
+class Catalog:
+    """One workspace's catalog. Safe to share between threads: every call holds a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as e:
+            raise CatalogError(f"{path}: cannot open the catalog ({e})", hint="check the file and its folder") from e
+        self._lock = threading.RLock()
+        self._migrate()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as e:
+                raise CatalogError(f"{self.path}: {e}", hint="is the disk full or the file read-only?") from e
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                raise CatalogError(f"{self.path}: {e}", hint="the catalog may be damaged") from e
+
+    def _migrate(self) -> None:
+        try:
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise CatalogError(f"{self.path}: not a radiocast catalog ({e})", hint="move it away and publish again") from e
+        if version > len(MIGRATIONS):
+            raise CatalogError(
+                f"{self.path}: made by a newer radiocast (schema {version})", hint="upgrade radiocast"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction() as db:
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    # -- meta ---------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta_once(self, key: str, value: str) -> str:
+        """Store *value* under *key* unless one is stored already; return the stored one."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            return str(db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()["value"])
+
+    # -- episodes -----------------------------------------------------------
+
+    def episode(self, guid: str) -> Episode | None:
+        rows = self._query("SELECT * FROM episodes WHERE guid = ?", (guid,))
+        return _episode(rows[0]) if rows else None
+
+    def episodes_of_seed(self, seed: str) -> list[Episode]:
+        return [_episode(r) for r in self._query("SELECT * FROM episodes WHERE seed = ? ORDER BY guid", (seed,))]
+
+    def episodes(self) -> list[Episode]:
+        return [_episode(r) for r in self._query("SELECT * FROM episodes ORDER BY published DESC, guid")]
+
+    def live_episodes(self) -> list[Episode]:
+        """Every episode that has gone into the feed, newest first."""
+        rows = self._query("SELECT * FROM episodes WHERE live_since IS NOT NULL ORDER BY published DESC, guid")
+        return [_episode(r) for r in rows]
+
+    def slug_taken(self, slug: str) -> bool:
+        return bool(self._query("SELECT 1 FROM episodes WHERE slug = ?", (slug,)))
+
+    def add(self, episode: Episode) -> None:
+        row = _row(episode)
+        with self.transaction() as db:
+            db.execute(
+                f"INSERT INTO episodes ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608 - column names are ours
+                tuple(row.values()),
+            )
+
+    def update(self, guid: str, **changes: Any) -> Episode:
+        """Change mutable fields of one episode; identity fields are refused once it is live."""
+        current = self.episode(guid)
+        if current is None:
+            raise CatalogError(f"{self.path}: no episode {guid}")
+        unknown = set(changes) - set(_COLUMNS)
+        if unknown:
+            raise ValueError(f"not episode fields: {sorted(unknown)}")
+        frozen = IDENTITY & {k for k, v in changes.items() if getattr(current, k) != v}
+        if frozen and current.live_since is not None:
+            raise ValueError(f"identity of a live episode cannot change: {sorted(frozen)}")
+        row = _row(Episode(**{**{c: getattr(current, c) for c in _COLUMNS}, **changes}))
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE episodes SET {', '.join(f'{k} = ?' for k in row)} WHERE guid = ?",  # noqa: S608 - column names are ours
+                (*row.values(), guid),
+            )
+        updated = self.episode(guid)
+        if updated is None:  # pragma: no cover - the row was there inside the same lock
+            raise CatalogError(f"{self.path}: episode {guid} vanished")
+        return updated
+
+    def remove_unreleased(self, guid: str) -> None:
+        """Forget an episode that never went live (its identity was never published)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM episodes WHERE guid = ? AND live_since IS NULL", (guid,))
+
+    # -- seeds that could not be read --------------------------------------
+
+    def record_seed_error(self, seed: str, error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO seed_errors (seed, error, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (seed) DO UPDATE SET error = excluded.error, updated_at = excluded.updated_at",
+                (seed, error, _now()),
+            )
+
+    def clear_seed_error(self, seed: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM seed_errors WHERE seed = ?", (seed,))
+
+    def seed_errors(self) -> list[SeedFailure]:
+        return [SeedFailure(seed=r["seed"], error=r["error"]) for r in self._query("SELECT * FROM seed_errors ORDER BY seed")]
+
+
+@contextmanager
+def workspace_lock(lock_path: Path, *, wait_s: float = 0) -> Iterator[None]:
+    """Hold the workspace's lock: only one publish at a time may change it."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=wait_s)
+    except Timeout as e:
+        raise WorkspaceBusyError(
+            f"another radiocast is publishing this workspace ({lock_path} is locked)",
+            hint="wait for it to finish, or pass --wait SECONDS",
+        ) from e
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _row(episode: Episode) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name in _COLUMNS:
+        value = getattr(episode, name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, EpisodeState):
+            value = value.value
+        row[name] = value
+    row["updated_at"] = _now()
+    return row
+
+
+def _episode(row: sqlite3.Row) -> Episode:
+    values = {name: row[name] for name in _COLUMNS}
+    values["published"] = datetime.fromisoformat(values["published"])
+    if values["live_since"] is not None:
+        values["live_since"] = datetime.fromisoformat(values["live_since"])
+    values["body"] = tuple(json.loads(values["body"]))
+    values["state"] = EpisodeState(values["state"])
+    return Episode(**values)
