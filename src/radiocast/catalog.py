@@ -78,7 +78,10 @@ class Catalog:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
         except sqlite3.Error as e:
-            raise CatalogError(f"{path}: cannot open the catalog ({e})", hint="check the file and its folder") from e
+            raise CatalogError(
+                f"{path}: cannot open the catalog ({e})",
+                hint="restore it from a backup; moving it away makes new identities for every episode",
+            ) from e
         self._lock = threading.RLock()
         self._migrate()
 
