@@ -51,8 +51,10 @@ def test_schema_version_and_strict_tables(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     with pytest.raises(sqlite3.IntegrityError):
-        db.execute("INSERT INTO episodes (guid, slug, seed, title, published, source_url, enclosure_url, state, updated_at, size_bytes) "
-                   "VALUES ('g', 's', 'x', 't', 'p', 'u', 'e', 'published', 'now', 'not a number')")
+        db.execute(
+            "INSERT INTO episodes (guid, slug, seed, title, published, source_url, enclosure_url, state, updated_at, size_bytes) "
+            "VALUES ('g', 's', 'x', 't', 'p', 'u', 'e', 'published', 'now', 'not a number')"
+        )
     db.close()
 
 
@@ -87,7 +89,9 @@ def test_meta_is_set_once(tmp_path: Path) -> None:
 def test_not_a_catalog(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(CatalogError, match=r"cannot open the catalog \(file is not a database\)"):
+    with pytest.raises(
+        CatalogError, match=r"cannot open the catalog \(file is not a database\)"
+    ):
         Catalog(path)
 
 
@@ -103,17 +107,18 @@ def test_lock_refuses_a_second_holder_in_another_process(tmp_path: Path) -> None
             "except WorkspaceBusyError as e:\n"
             "    print(e); sys.exit(3)\n"
         )
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        )
     assert proc.returncode == 3, proc.stderr
     assert "another radiocast is publishing" in proc.stdout
     with workspace_lock(lock, wait_s=0):
         pass
 
 
-def test_lock_is_reentrant_only_by_release(tmp_path: Path) -> None:
+def test_lock_is_released_on_exit(tmp_path: Path) -> None:
     lock = tmp_path / "lock"
     with workspace_lock(lock):
         pass
-    with workspace_lock(lock), pytest.raises(WorkspaceBusyError):  # noqa: PT012
-        with workspace_lock(lock):
-            pass
+    with workspace_lock(lock), pytest.raises(WorkspaceBusyError), workspace_lock(lock):
+        pass

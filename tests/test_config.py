@@ -34,7 +34,10 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_repository_config_loads() -> None:
     config = load_config(REPO / "podcast.toml")
     assert config.title == "Chính quyền đối thoại với Nhân dân qua sóng phát thanh"
-    assert config.categories == (Category(name="Government"), Category(name="News", sub="Politics"))
+    assert config.categories == (
+        Category(name="Government"),
+        Category(name="News", sub="Politics"),
+    )
     assert config.language == "vi"
     assert config.explicit is False
     assert config.author == "Đài Truyền thanh huyện Lai Vung"
@@ -59,22 +62,54 @@ def test_defaults(tmp_path: Path) -> None:
     [
         (lambda t: t + 'colour = "blue"\n', r"unknown key podcast\.colour"),
         (lambda t: t + "[podcats]\n", r"unknown key podcats"),
-        (lambda t: t.replace('image = "audio/cover.jpg"', "image = 3"), r"podcast\.image must be a string, got 3"),
-        (lambda t: t + "explicit = \"no\"\n", r"podcast\.explicit must be true or false"),
-        (lambda t: t.replace("podcast/\"", 'podcast"'), r"podcast\.base_url .* ending with '/'"),
-        (lambda t: t.replace("podcast@example.vn", "podcast"), r"podcast\.owner_email .* not an e-mail"),
-        (lambda t: t.replace('"News/Politics"', '"News & Politics"'), r"'News & Politics' is not an Apple Podcasts category"),
-        (lambda t: t.replace('"News/Politics"', '"News/Weather"'), r"'Weather' is not a subcategory of 'News'"),
-        (lambda t: t.replace('title = "Chính quyền đối thoại"\n', ""), r"podcast\.title is required"),
-        (lambda t: t + 'timezone = "Mars/Olympus"\n', r"podcast\.timezone .* not a known time zone"),
-        (lambda t: t + "[audio]\nloudness = \"loud\"\n", r"audio\.loudness must be an integer or a number"),
-        (lambda t: t + "[audio]\nchannels = 6\n", r"audio\.channels = 6 must be 1 or 2"),
-        (lambda t: t + "[audio]\nintro = \"../jingle.wav\"\n", r"audio\.intro .* inside the workspace"),
+        (
+            lambda t: t.replace('image = "audio/cover.jpg"', "image = 3"),
+            r"podcast\.image must be a string, got 3",
+        ),
+        (lambda t: t + 'explicit = "no"\n', r"podcast\.explicit must be true or false"),
+        (
+            lambda t: t.replace('podcast/"', 'podcast"'),
+            r"podcast\.base_url .* ending with '/'",
+        ),
+        (
+            lambda t: t.replace("podcast@example.vn", "podcast"),
+            r"podcast\.owner_email .* not an e-mail",
+        ),
+        (
+            lambda t: t.replace('"News/Politics"', '"News & Politics"'),
+            r"'News & Politics' is not an Apple Podcasts category",
+        ),
+        (
+            lambda t: t.replace('"News/Politics"', '"News/Weather"'),
+            r"'Weather' is not a subcategory of 'News'",
+        ),
+        (
+            lambda t: t.replace('title = "Chính quyền đối thoại"\n', ""),
+            r"podcast\.title is required",
+        ),
+        (
+            lambda t: t + 'timezone = "Mars/Olympus"\n',
+            r"podcast\.timezone .* not a known time zone",
+        ),
+        (
+            lambda t: t + '[audio]\nloudness = "loud"\n',
+            r"audio\.loudness must be an integer or a number",
+        ),
+        (
+            lambda t: t + "[audio]\nchannels = 6\n",
+            r"audio\.channels = 6 must be 1 or 2",
+        ),
+        (
+            lambda t: t + '[audio]\nintro = "../jingle.wav"\n',
+            r"audio\.intro .* inside the workspace",
+        ),
         (lambda t: t + "[audio]\nvolume = 3\n", r"unknown key audio\.volume"),
         (lambda t: t.replace("[podcast]", "[podcast"), r"not valid TOML"),
     ],
 )
-def test_mistakes_name_the_key_and_the_file(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_mistakes_name_the_key_and_the_file(
+    tmp_path: Path, change, message: str
+) -> None:  # type: ignore[no-untyped-def]
     path = write(tmp_path, change(MINIMAL))
     with pytest.raises(ConfigError, match=message) as caught:
         load_config(path)
@@ -87,7 +122,11 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_audio_section(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL + '[audio]\nloudness = -19\nintro = "jingles/intro.wav"\nnormalize_mp3 = true\n')
+    path = write(
+        tmp_path,
+        MINIMAL
+        + '[audio]\nloudness = -19\nintro = "jingles/intro.wav"\nnormalize_mp3 = true\n',
+    )
     config = load_config(path)
     assert config.audio.loudness == -19.0
     assert config.audio.intro == Path("jingles/intro.wav")
