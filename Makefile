@@ -1,0 +1,29 @@
+# The two commands of the README: `make podcast` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: podcast test lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Build this repository's podcast from seeds/ and serve it. An episode that fails
+# (for example, its MP3 can't be fetched offline) is reported and the rest is served.
+podcast: $(VENV)/.installed
+	-$(BIN)/radiocast publish
+	$(BIN)/radiocast serve --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
