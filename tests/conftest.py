@@ -39,9 +39,26 @@ def make_mp3(
     )
     quality = ["-q:a", "6"] if vbr else ["-b:a", bitrate]
     subprocess.run(
-        [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-         "-f", "lavfi", "-i", source, "-ac", str(channels), "-ar", str(sample_rate),
-         "-c:a", "libmp3lame", *quality, str(path)],
+        [
+            ffmpeg_path(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            "-ac",
+            str(channels),
+            "-ar",
+            str(sample_rate),
+            "-c:a",
+            "libmp3lame",
+            *quality,
+            str(path),
+        ],
         check=True,
     )
     return path

@@ -1,0 +1,338 @@
+"""Catalog rows → RSS bytes: feedgen, its iTunes "podcast" extension and our podcast2 extension.
+
+The bytes depend only on the channel and the episodes passed in: no clock, no randomness, a fixed
+item order. Rebuilding from unchanged input gives byte-identical output, so ETags stay put and
+clients see nothing new. What Apple, PSP-1 and the Podcasting 2.0 namespace ask for is in
+FEED-SPEC.md §1, §2 and §7.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from radiocast import __version__
+from radiocast.errors import FeedError
+from radiocast.models import Channel, Episode, PodcastConfig
+from radiocast.podcast2 import Podcast2EntryExtension, Podcast2Extension, xml_safe
+
+log = logging.getLogger(__name__)
+
+# Apple: channel and item <description> in UTF-8 bytes; other tag values in characters.
+MAX_DESCRIPTION_BYTES: Final = 4000
+MAX_TITLE_CHARS: Final = 255
+ENCLOSURE_TYPE: Final = "audio/mpeg"
+
+# FEED-SPEC §2.2: a constant of the podcast namespace, not uuid5(NAMESPACE_URL, "podcast").
+_PODCAST_GUID_NS: Final = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# Only things that look like tags or comments: "a < b > c" keeps its words.
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
+# HTML's whitespace: NBSP is content, not spacing.
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_ELLIPSIS: Final = "…"
+# Cut at a space if one is this close to the limit, else mid-word.
+_WORD_BACKOFF: Final = 40
+
+
+def podcast_guid(feed_url: str) -> str:
+    """Return the podcast:guid of *feed_url*: UUIDv5 of the URL without its scheme and trailing "/"."""
+    name = _SCHEME.sub("", feed_url).rstrip("/")
+    if not name:
+        raise FeedError(
+            f"cannot derive a podcast:guid from the feed URL {feed_url!r}",
+            hint="set podcast.base_url to the podcast's public URL",
+        )
+    return str(uuid.uuid5(_PODCAST_GUID_NS, name))
+
+
+def episode_guid(podcast_guid: str, source: str) -> str:
+    """Return the permanent item GUID of the episode made from *source* (its audio URL or seed id).
+
+    UUIDv5 under the podcast's own GUID: the same source gives the same GUID on any machine, and
+    two podcasts sharing a source still get different GUIDs.
+    """
+    try:
+        namespace = uuid.UUID(podcast_guid)
+    except ValueError as e:
+        raise FeedError(
+            f"podcast GUID {podcast_guid!r} is not a UUID",
+            hint="use podcast_guid(feed_url) once and store it",
+        ) from e
+    # NFC so a seed name saved as NFD on one machine gives the same GUID as NFC on another.
+    name = unicodedata.normalize("NFC", source.strip())
+    if not name:
+        raise FeedError(
+            "cannot derive an episode GUID from an empty source",
+            hint="pass the audio URL or seed id",
+        )
+    return str(uuid.uuid5(namespace, name))
+
+
+def build_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
+    """Render the RSS feed (UTF-8 bytes) of *channel* with its published *episodes*, newest first."""
+    config = channel.config
+    items = _ordered(episodes)
+    newest = items[0].published.astimezone(config.tz) if items else None
+    try:
+        fg = FeedGenerator()
+        fg.load_extension("podcast")
+        fg.register_extension("podcast2", Podcast2Extension, Podcast2EntryExtension)
+        _fill_channel(fg, channel, newest)
+        for episode in items:
+            _add_item(fg, config, episode)
+        xml = fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+    except ValueError as e:
+        # feedgen's and lxml's own validation: a value we failed to clean.
+        raise FeedError(
+            f"feed {config.feed_url}: {e}",
+            hint="report this as a radiocast bug, with the episode titles",
+        ) from e
+    return _finish(xml, has_items=bool(items))
+
+
+def _ordered(episodes: Sequence[Episode]) -> list[Episode]:
+    """Check the episodes' identity and return them newest first, ties broken by GUID."""
+    by_guid: dict[str, Episode] = {}
+    by_url: dict[str, Episode] = {}
+    for ep in episodes:
+        if ep.published.utcoffset() is None:
+            raise FeedError(
+                f"episode {ep.slug}: published time {ep.published.isoformat()} has no time zone",
+                hint="store time-zone-aware datetimes in the catalog",
+            )
+        if ep.size_bytes is None or ep.size_bytes <= 0:
+            raise FeedError(
+                f"episode {ep.slug}: enclosure {ep.enclosure_url} has no size in bytes",
+                hint=f"re-run `radiocast publish` so {ep.audio_path} is measured",
+            )
+        if not ep.guid.strip():
+            raise FeedError(
+                f"episode {ep.slug} has an empty GUID", hint="fix the catalog row"
+            )
+        if (other := by_guid.get(ep.guid)) is not None:
+            raise FeedError(
+                f"episodes {other.slug} and {ep.slug} share the GUID {ep.guid}",
+                hint="every episode needs its own permanent GUID; fix the catalog",
+            )
+        if (other := by_url.get(ep.enclosure_url)) is not None:
+            raise FeedError(
+                f"episodes {other.slug} and {ep.slug} share the enclosure {ep.enclosure_url}",
+                hint="Apple ignores a reused enclosure URL: give each episode its own audio file",
+            )
+        by_guid[ep.guid] = by_url[ep.enclosure_url] = ep
+    by_guid_order = sorted(episodes, key=lambda ep: ep.guid)
+    # sorted() is stable, also with reverse=True: equal times keep GUID order.
+    return sorted(by_guid_order, key=lambda ep: ep.published, reverse=True)
+
+
+def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
+    config = channel.config
+    try:
+        uuid.UUID(channel.podcast_guid)
+    except ValueError as e:
+        raise FeedError(
+            f"podcast:guid {channel.podcast_guid!r} is not a UUID",
+            hint="the catalog's podcast GUID must come from podcast_guid(feed_url)",
+        ) from e
+    title = _title(config.title)
+    description = _channel_description(config.description)
+    if not title or not description:
+        raise FeedError(
+            f"podcast.title and podcast.description must have text (got {config.title!r}, {config.description!r})",
+            hint="write them in podcast.toml",
+        )
+    fg.title(title)
+    # feedgen writes the *last* link as RSS <link>: the self link must come first (FEED-SPEC §5.7 a).
+    fg.link(href=config.feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=config.site_url, rel="alternate")
+    fg.description(description)
+    fg.language(config.language)
+    if config.copyright and (copyright_ := _line(config.copyright)):
+        fg.copyright(copyright_)
+    fg.generator(f"radiocast {__version__}")
+    fg.image(url=config.image_url, title=title, link=config.site_url)
+    if newest is not None:
+        # Not now (feedgen's default): that would change the bytes on every build.
+        fg.lastBuildDate(newest)
+        fg.pubDate(newest)
+
+    itunes = fg.podcast
+    itunes.itunes_author(_line(config.author))
+    itunes.itunes_owner(
+        name=_line(config.owner_name), email=xml_safe(config.owner_email.strip())
+    )
+    itunes.itunes_image(config.image_url)
+    if itunes.itunes_image() != config.image_url:
+        # feedgen drops a URL not ending in .jpg/.png without a word.
+        raise FeedError(
+            f"cover image {config.image_url} must end in .jpg or .png for itunes:image",
+            hint="save the cover as e.g. audio/cover.jpg and set podcast.image to it",
+        )
+    itunes.itunes_category(
+        [
+            {"cat": xml_safe(c.name), **({"sub": xml_safe(c.sub)} if c.sub else {})}
+            for c in config.categories
+        ]
+    )
+    itunes.itunes_type("episodic")
+
+    podcast2 = fg.podcast2
+    podcast2.itunes_explicit = config.explicit
+    podcast2.guid = channel.podcast_guid
+    podcast2.locked = True
+    podcast2.locked_owner = config.owner_email.strip()
+    podcast2.medium = "podcast"
+
+
+def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
+    fe = fg.add_entry(order="append")  # feedgen prepends by default
+    fe.guid(ep.guid, permalink=False)
+    title = _title(ep.title)
+    if not title:
+        log.warning(
+            "episode %s: title %r has no text left once cleaned; using the slug",
+            ep.slug,
+            ep.title,
+        )
+        title = ep.slug
+    fe.title(title)
+    # No per-episode page exists yet; the programme's page is the best landing place.
+    fe.link(href=config.site_url)
+    description = _description_html((ep.summary, *ep.body))
+    if description:
+        # Content without a description: feedgen writes it as a CDATA <description>.
+        fe.content(description, type="CDATA")
+    fe.enclosure(url=ep.enclosure_url, length=str(ep.size_bytes), type=ENCLOSURE_TYPE)
+    # RFC 2822 with the podcast's numeric offset, e.g. +0700.
+    fe.pubDate(ep.published.astimezone(config.tz))
+    if ep.duration_ms is not None:
+        seconds = (ep.duration_ms + 500) // 1000  # whole seconds, half up
+        fe.podcast.itunes_duration(seconds)
+    fe.podcast.itunes_episode_type("full")
+    if ep.author and (author := _line(ep.author)):
+        fe.podcast.itunes_author(author)
+    fe.podcast2.itunes_explicit = config.explicit
+
+
+def _finish(xml: bytes, *, has_items: bool) -> bytes:
+    """Tidy feedgen's output: drop unused namespace declarations and, with no items, the clock."""
+    parser = etree.XMLParser(
+        strip_cdata=False,
+        resolve_entities=False,
+        no_network=True,
+        remove_blank_text=True,
+    )
+    root = etree.fromstring(xml, parser)
+    # feedgen always declares content:, which only content:encoded would use (FEED-SPEC §0).
+    etree.cleanup_namespaces(root)
+    if not has_items:
+        # feedgen stamps lastBuildDate with the current time; an empty feed has no date to give.
+        channel = root[0]
+        for elem in channel.findall("lastBuildDate"):
+            channel.remove(elem)
+    return etree.tostring(
+        root, encoding="UTF-8", xml_declaration=True, pretty_print=True
+    )
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+
+def _line(text: str) -> str:
+    """One line of plain text: XML-safe, NFC, whitespace runs collapsed."""
+    return unicodedata.normalize("NFC", " ".join(xml_safe(text).split()))
+
+
+def _title(text: str) -> str:
+    """A title as Apple and YouTube want it: plain text, no < or >, at most 255 characters."""
+    text = _TAG.sub("", xml_safe(text)).replace("<", "").replace(">", "")
+    text = _line(text)
+    if len(text) > MAX_TITLE_CHARS:
+        text = _shorten(text, lambda s: len(s) <= MAX_TITLE_CHARS)
+    return text
+
+
+def _escaped_size(text: str) -> int:
+    return len(html.escape(text, quote=False).encode("utf-8"))
+
+
+def _channel_description(text: str) -> str:
+    """Plain text (the W3C validator warns on HTML here), ≤ 4000 UTF-8 bytes once escaped."""
+    text = xml_safe(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if _escaped_size(text) > MAX_DESCRIPTION_BYTES:
+        text = _shorten(text, lambda s: _escaped_size(s) <= MAX_DESCRIPTION_BYTES)
+    return text
+
+
+def _paragraph(text: str) -> str:
+    return unicodedata.normalize("NFC", _HTML_SPACE.sub(" ", xml_safe(text)).strip())
+
+
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text, quote=False)}</p>"
+
+
+def _description_html(paragraphs: Iterable[str]) -> str:
+    """Return one <p> per non-empty paragraph, HTML-escaped, in at most 4000 UTF-8 bytes.
+
+    Whole paragraphs are kept while they fit; if even the first does not, it is cut on a word (or
+    character) boundary and ends with "…". Only <p> is used, which Apple allows; the text can never
+    hold "]]>" once escaped, so it is safe inside CDATA.
+    """
+    parts: list[str] = []
+    used = 0
+    for text in filter(None, map(_paragraph, paragraphs)):
+        piece = _p(text)
+        size = len(piece.encode("utf-8"))
+        if used + size > MAX_DESCRIPTION_BYTES:
+            if not parts:
+                parts.append(
+                    _p(
+                        _shorten(
+                            text,
+                            lambda s: (
+                                len(_p(s).encode("utf-8")) <= MAX_DESCRIPTION_BYTES
+                            ),
+                        )
+                    )
+                )
+            log.debug(
+                "description cut to %d paragraphs to stay within %d bytes",
+                len(parts),
+                MAX_DESCRIPTION_BYTES,
+            )
+            break
+        parts.append(piece)
+        used += size
+    return "".join(parts)
+
+
+def _shorten(text: str, fits: Callable[[str], bool]) -> str:
+    """Return the longest prefix of *text* plus "…" that *fits*, cut at a space when one is near."""
+    # fits(text[:n] + "…") is monotonic in n: binary-search the largest n.
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(text[:mid].rstrip() + _ELLIPSIS):
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = lo
+    if 0 < cut < len(text) and not text[cut].isspace():
+        space = max(text.rfind(" ", 0, cut), text.rfind("\n", 0, cut))
+        if space > 0 and cut - space <= _WORD_BACKOFF:
+            cut = space
+    # Never strand a combining mark from its letter (NFC leaves some unprecomposed pairs).
+    while 0 < cut < len(text) and unicodedata.combining(text[cut]):
+        cut -= 1
+    return unicodedata.normalize("NFC", text[:cut].rstrip() + _ELLIPSIS)

@@ -1,0 +1,258 @@
+"""feedgen extension for the Podcasting 2.0 namespace, plus itunes:explicit as true/false.
+
+Register it under its own attribute, not "podcast" (feedgen's iTunes extension owns that)::
+
+    fg.register_extension("podcast2", Podcast2Extension, Podcast2EntryExtension)
+    fg.podcast2.guid = "…"
+
+Our classes use plain attributes, not feedgen's getter/setter style. Every string written here goes
+through `xml_safe`, so a stray control character can never make lxml refuse the feed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Final
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from lxml import etree
+
+from radiocast.errors import FeedError
+
+# The canonical URI (FEED-SPEC §2); podcastparser only knows the old GitHub one.
+PODCAST_NS: Final = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS: Final = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+
+_MEDIUM_BASES = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
+MEDIUMS: Final = frozenset(
+    {*_MEDIUM_BASES, "publisher", "course", *(f"{m}L" for m in _MEDIUM_BASES), "mixed"}
+)
+TRANSCRIPT_TYPES: Final = frozenset(
+    {"text/plain", "text/html", "text/vtt", "application/json", "application/x-subrip"}
+)
+# Node text of person, location, updateFrequency, season name (FEED-SPEC §2.1).
+_NODE_MAX_CHARS: Final = 128
+
+# Everything outside XML 1.0's Char production (FEED-SPEC §5.7): C0 controls but TAB/LF/CR,
+# lone surrogates, U+FFFE/U+FFFF. lxml raises on them rather than escaping them.
+_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Drop the characters XML 1.0 cannot carry, then normalise to NFC."""
+    # Removal first: dropping a control between a letter and its combining mark changes the NFC form.
+    return unicodedata.normalize("NFC", _XML_ILLEGAL.sub("", text))
+
+
+def _node_text(text: str, what: str) -> str:
+    text = " ".join(xml_safe(text).split())
+    if not text:
+        raise FeedError(
+            f"podcast:{what} has an empty text", hint=f"give the {what} a name"
+        )
+    return text[:_NODE_MAX_CHARS]
+
+
+def _sub(
+    parent: etree._Element,
+    ns: str,
+    tag: str,
+    text: str | None = None,
+    **attrs: str | None,
+) -> etree._Element:
+    elem = etree.SubElement(parent, f"{{{ns}}}{tag}")
+    # Attribute order is insertion order: keep it fixed so rebuilds are byte-identical.
+    for key, value in attrs.items():
+        if value is not None:
+            elem.set(key, xml_safe(value))
+    if text is not None:
+        elem.text = text
+    return elem
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Person:
+    """A <podcast:person>: role defaults to "host", group to "cast" (podcast namespace)."""
+
+    name: str
+    role: str | None = None
+    group: str | None = None
+    img: str | None = None
+    href: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """A <podcast:location>, e.g. rel="creator" country="VN"."""
+
+    name: str
+    rel: str | None = None
+    geo: str | None = None
+    osm: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateFrequency:
+    """A <podcast:updateFrequency>: human text plus an RFC 5545 rrule."""
+
+    text: str
+    rrule: str | None = None
+    dtstart: str | None = None
+    complete: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transcript:
+    """A <podcast:transcript>; rel="captions" marks timed captions."""
+
+    url: str
+    type: str
+    language: str | None = None
+    rel: str | None = None
+
+
+def _persons(parent: etree._Element, persons: list[Person]) -> None:
+    for person in persons:
+        _sub(
+            parent,
+            PODCAST_NS,
+            "person",
+            _node_text(person.name, "person"),
+            role=person.role,
+            group=person.group,
+            img=person.img,
+            href=person.href,
+        )
+
+
+def _explicit(parent: etree._Element, explicit: bool | None) -> None:
+    # Apple and PSP-1 want true/false; feedgen 1.0 only accepts yes/no/clean (FEED-SPEC §5.7 b).
+    if explicit is not None:
+        _sub(parent, ITUNES_NS, "explicit", "true" if explicit else "false")
+
+
+class Podcast2Extension(BaseExtension):  # type: ignore[misc]  # feedgen: untyped
+    """Channel-level <podcast:*> tags, and <itunes:explicit> as true/false."""
+
+    def __init__(self) -> None:
+        self.itunes_explicit: bool | None = None
+        self.guid: str | None = None
+        self.locked: bool | None = None
+        self.locked_owner: str | None = None
+        self.medium: str | None = None
+        self.update_frequency: UpdateFrequency | None = None
+        self.persons: list[Person] = []
+        self.locations: list[Location] = []
+
+    def extend_ns(self) -> dict[str, str]:
+        # Only feed-level extensions are asked: the entry extension relies on this declaration.
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
+        channel = rss_feed[0]
+        _explicit(channel, self.itunes_explicit)
+        if self.guid is not None:
+            _sub(channel, PODCAST_NS, "guid", xml_safe(self.guid))
+        if self.locked is not None:
+            _sub(
+                channel,
+                PODCAST_NS,
+                "locked",
+                "yes" if self.locked else "no",
+                owner=self.locked_owner,
+            )
+        if self.medium is not None:
+            if self.medium not in MEDIUMS:
+                raise FeedError(
+                    f"podcast:medium {self.medium!r} is not a Podcasting 2.0 medium",
+                    hint="use one of: " + ", ".join(sorted(MEDIUMS)),
+                )
+            _sub(channel, PODCAST_NS, "medium", self.medium)
+        if self.update_frequency is not None:
+            freq = self.update_frequency
+            _sub(
+                channel,
+                PODCAST_NS,
+                "updateFrequency",
+                _node_text(freq.text, "updateFrequency"),
+                complete="true" if freq.complete else None,
+                dtstart=freq.dtstart,
+                rrule=freq.rrule,
+            )
+        _persons(channel, self.persons)
+        for loc in self.locations:
+            _sub(
+                channel,
+                PODCAST_NS,
+                "location",
+                _node_text(loc.name, "location"),
+                rel=loc.rel,
+                geo=loc.geo,
+                osm=loc.osm,
+                country=loc.country,
+            )
+        return rss_feed
+
+
+class Podcast2EntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedgen: untyped
+    """Item-level <podcast:*> tags, and <itunes:explicit> as true/false."""
+
+    def __init__(self) -> None:
+        self.itunes_explicit: bool | None = None
+        self.transcripts: list[Transcript] = []
+        self.chapters_url: str | None = None
+        # An item's person list replaces the channel's entirely (podcast namespace).
+        self.persons: list[Person] = []
+        self.season: int | None = None
+        self.season_name: str | None = None
+        self.episode: int | None = None
+        self.episode_display: str | None = None
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        _explicit(item, self.itunes_explicit)
+        for transcript in self.transcripts:
+            if transcript.type not in TRANSCRIPT_TYPES:
+                raise FeedError(
+                    f"podcast:transcript {transcript.url}: type {transcript.type!r} is not a transcript type",
+                    hint="use one of: " + ", ".join(sorted(TRANSCRIPT_TYPES)),
+                )
+            _sub(
+                item,
+                PODCAST_NS,
+                "transcript",
+                url=transcript.url,
+                type=transcript.type,
+                language=transcript.language,
+                rel=transcript.rel,
+            )
+        if self.chapters_url is not None:
+            _sub(
+                item,
+                PODCAST_NS,
+                "chapters",
+                url=self.chapters_url,
+                type="application/json+chapters",
+            )
+        _persons(item, self.persons)
+        if self.season is not None:
+            if self.season < 1:
+                raise FeedError(
+                    f"podcast:season {self.season} must be a positive integer"
+                )
+            name = _node_text(self.season_name, "season") if self.season_name else None
+            _sub(item, PODCAST_NS, "season", str(self.season), name=name)
+        if self.episode is not None:
+            if self.episode < 1:
+                raise FeedError(
+                    f"podcast:episode {self.episode} must be a positive number"
+                )
+            display = (
+                " ".join(xml_safe(self.episode_display).split())[:32]
+                if self.episode_display
+                else None
+            )
+            _sub(item, PODCAST_NS, "episode", str(self.episode), display=display)
+        return item
