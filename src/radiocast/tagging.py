@@ -1,0 +1,189 @@
+"""ID3 tags (mutagen): one fresh ID3v2.3 tag per episode, audio frames untouched."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mutagen import MutagenError, PaddingInfo
+from mutagen.apev2 import delete as delete_apev2
+from mutagen.id3 import (
+    APIC,
+    COMM,
+    ID3,
+    PCST,
+    TALB,
+    TCON,
+    TCOP,
+    TDES,
+    TDRC,
+    TGID,
+    TIME,
+    TIT2,
+    TLAN,
+    TPE1,
+    TRCK,
+    WFED,
+    WOAS,
+    Frame,
+    PictureType,
+)
+from mutagen.mp3 import MPEGInfo
+
+from radiocast.errors import TagError
+
+log = logging.getLogger(__name__)
+
+# Room left after the frames so that a later re-tag (a fixed title, a new
+# comment) fits in place instead of rewriting the whole file.
+TAG_PADDING = 4096
+# An existing tag's spare room is kept up to this much; beyond it (say an old
+# 300 KB cover) the tag shrinks back to TAG_PADDING.
+_MAX_KEPT_PADDING = 32 * 1024
+
+_UTF8 = 3  # converted to UTF-16 (encoding 1) by mutagen when saving v2.3
+_LANGUAGE = re.compile(r"^[a-z]{3}$")
+_JPEG = b"\xff\xd8\xff"  # SOI marker + the next marker's lead byte
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EpisodeTags:
+    """What one episode's MP3 says about itself (FEED-SPEC §4.1)."""
+
+    title: str
+    artist: str  # the author / station
+    album: str  # the podcast title
+    date: datetime  # tz-aware, local time of the podcast
+    comment: str  # the lead / short summary
+    language: str = "vie"  # ISO 639-2
+    genre: str = "Podcast"
+    source_url: str | None = None  # WOAS
+    feed_url: str | None = None  # WFED
+    guid: str | None = None  # TGID
+    description: str | None = None  # TDES
+    copyright: str | None = None  # TCOP
+    track: int | None = None  # TRCK (episode number)
+    cover_jpeg: bytes | None = None  # APIC type 3 front cover, image/jpeg
+
+    def __post_init__(self) -> None:
+        if self.date.tzinfo is None or self.date.utcoffset() is None:
+            raise ValueError(
+                f"EpisodeTags.date must be timezone-aware, got {self.date!r}"
+            )
+        if not _LANGUAGE.match(self.language):
+            raise ValueError(
+                f"EpisodeTags.language must be ISO 639-2 (e.g. 'vie'), got {self.language!r}"
+            )
+        if self.track is not None and self.track < 0:
+            raise ValueError(f"EpisodeTags.track must be >= 0, got {self.track}")
+        if self.cover_jpeg is not None and not self.cover_jpeg.startswith(_JPEG):
+            raise ValueError("EpisodeTags.cover_jpeg is not JPEG data")
+
+
+def write_tags(path: Path, tags: EpisodeTags) -> None:
+    """Replace every tag of the MP3 at *path* with one ID3v2.3 tag built from *tags*.
+
+    Only the tag regions change: the MPEG frames are kept byte for byte. The file is
+    modified in place, so tag a staged copy before renaming it into place.
+    """
+    _check_mpeg(path)
+    id3 = ID3()
+    for frame in _frames(tags):
+        id3.add(frame)
+    _convert_to_v23(id3, tags.date)
+    try:
+        # APEv2 (Winamp, foobar2000) carries its own copy of the old text;
+        # mutagen finds it before or after an ID3v1 tag.
+        delete_apev2(path)
+        # A fresh ID3() replaces the old ID3v2 tag's whole region; v1=0 drops
+        # ID3v1. Legacy CP1258/TCVN3 text in either never survives.
+        id3.save(path, v2_version=3, v1=0, padding=_padding)
+    except (MutagenError, OSError) as e:
+        raise TagError(
+            f"cannot write ID3 tags to {path} ({e})",
+            hint="check that the file is writable",
+        ) from e
+    log.debug("tagged %s", path)
+
+
+def _check_mpeg(path: Path) -> None:
+    """Refuse anything that is not MPEG audio: mutagen would happily tag a text file."""
+    try:
+        with path.open("rb") as f:
+            MPEGInfo(f)
+    except (MutagenError, OSError) as e:
+        raise TagError(
+            f"{path} is not a readable MP3 ({e})",
+            hint="check the downloaded or encoded audio",
+        ) from e
+
+
+def _frames(tags: EpisodeTags) -> Iterator[Frame]:
+    """Every frame of the tag; each group is its own generator so chapters can join as one more."""
+    yield from _text_frames(tags)
+    yield from _podcast_frames(tags)
+    yield from _picture_frames(tags)
+
+
+def _text_frames(tags: EpisodeTags) -> Iterator[Frame]:
+    yield TIT2(encoding=_UTF8, text=_nfc(tags.title))
+    yield TPE1(encoding=_UTF8, text=_nfc(tags.artist))
+    yield TALB(encoding=_UTF8, text=_nfc(tags.album))
+    # Wall-clock time of the podcast's zone: ID3 dates carry no offset.
+    yield TDRC(encoding=_UTF8, text=tags.date.strftime("%Y-%m-%dT%H:%M:%S"))
+    yield TCON(encoding=_UTF8, text=_nfc(tags.genre))
+    yield COMM(encoding=_UTF8, lang=tags.language, desc="", text=_nfc(tags.comment))
+    yield TLAN(encoding=_UTF8, text=tags.language)
+    if tags.track is not None:
+        yield TRCK(encoding=_UTF8, text=str(tags.track))
+    if tags.copyright:
+        yield TCOP(encoding=_UTF8, text=_nfc(tags.copyright))
+    if tags.source_url:
+        yield WOAS(url=tags.source_url)
+
+
+def _podcast_frames(tags: EpisodeTags) -> Iterator[Frame]:
+    """Apple's non-standard podcast frames (FEED-SPEC §4.1)."""
+    yield PCST(value=0)
+    if tags.guid:
+        yield TGID(encoding=_UTF8, text=_nfc(tags.guid))
+    if tags.description:
+        yield TDES(encoding=_UTF8, text=_nfc(tags.description))
+    if tags.feed_url:
+        # A URL frame in mutagen: WFED(text=...) would silently store nothing.
+        yield WFED(url=tags.feed_url)
+
+
+def _picture_frames(tags: EpisodeTags) -> Iterator[Frame]:
+    if tags.cover_jpeg:
+        yield APIC(
+            encoding=_UTF8,
+            mime="image/jpeg",
+            type=PictureType.COVER_FRONT,
+            desc="",
+            data=tags.cover_jpeg,
+        )
+
+
+def _convert_to_v23(id3: ID3, date: datetime) -> None:
+    """Turn v2.4-only frames (TDRC) into their v2.3 forms (TYER, TDAT, TIME)."""
+    id3.update_to_v23()
+    # mutagen drops TIME when the hour or the minute is 0 (an 08:00 broadcast
+    # would lose its time): write it ourselves.
+    id3.add(TIME(encoding=_UTF8, text=date.strftime("%H%M")))
+
+
+def _padding(info: PaddingInfo) -> int:
+    """Keep the old tag's size when the new one fits (an in-place write), else leave TAG_PADDING."""
+    if 0 <= info.padding <= _MAX_KEPT_PADDING:
+        return info.padding
+    return TAG_PADDING
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
