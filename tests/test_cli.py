@@ -82,7 +82,9 @@ def test_publish_exit_codes_and_failure_lines(workspace: Path, httpserver: HTTPS
     httpserver.expect_request("/gone.mp3").respond_with_data("gone", status=404)
     seed(workspace, "a.txt", httpserver.url_for("/ok.mp3"))
     code, out, err = run("-C", str(workspace), "publish")
-    assert (code, err) == (0, ""), err
+    assert code == 0, err
+    assert "error" not in err
+    assert "published  seeds/a.txt → audio/doi-moi-le-loi-lam-viec.mp3" in err
     assert "1 published" in out
 
     seed(workspace, "b.txt", httpserver.url_for("/gone.mp3"), title="Bài thứ hai")

@@ -1,8 +1,17 @@
-"""Audio: find ffmpeg, probe MP3s (mutagen), decode and encode (pydub over ffmpeg)."""
+"""Audio: find ffmpeg, probe MP3s, and turn a recording into a publishable, normalised MP3.
+
+Everything that touches samples runs in ffmpeg subprocesses whose stderr we parse, so an
+hour-long recording streams through ffmpeg and never sits decoded in Python memory
+(pydub's ``AudioSegment.from_file`` peaks at 1.8 GB for 60 minutes). pydub is not used:
+ffmpeg's filter graph resamples, remixes and crossfades the jingles in the same streaming
+pass, which pydub could only do by loading them whole.
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
+import math
 import re
 import shutil
 import subprocess
@@ -13,6 +22,21 @@ from mutagen import MutagenError
 from mutagen.mp3 import MP3, BitrateMode
 
 from radiocast.errors import AudioError
+from radiocast.files import atomic_path
+from radiocast.models import AudioSettings
+
+log = logging.getLogger(__name__)
+
+CROSSFADE_MS = 1000
+LOUDNESS_TOLERANCE_LU = 1.0
+# BS.1770's absolute gate: ebur128 reports exactly -70 when every block is gated out.
+_SILENCE_LUFS = -70.0
+# alimiter caps sample peaks; inter-sample peaks and MP3 encoding add ~1.5 dB on top
+# (FEED-SPEC §4.5), so the limiter aims this far below the true-peak ceiling.
+_LIMITER_HEADROOM_DB = 2.0
+_ALIMITER_MIN_DB = 20 * math.log10(0.0625)  # alimiter's lowest accepted limit
+_LAYOUTS = {1: "mono", 2: "stereo"}
+_QUIET = ("-hide_banner", "-nostdin", "-nostats")
 
 
 @functools.cache
@@ -39,6 +63,17 @@ class AudioInfo:
     channels: int
     vbr: bool
     has_info_header: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Processed:
+    """What `process` published."""
+
+    duration_ms: int  # of the published MP3
+    offset_ms: int  # how far the programme's own t=0 moved (intro minus crossfade)
+    loudness_lufs: float | None  # measured on the encoded result; None when passed through
+    true_peak_dbtp: float | None
+    passed_through: bool  # True: the source MP3's audio frames are untouched
 
 
 def probe(path: Path) -> AudioInfo:
@@ -79,8 +114,331 @@ def decoded_duration_ms(path: Path) -> int:
         capture_output=True,
         check=False,
     )
-    times = _TIME.findall(proc.stderr)
-    if proc.returncode != 0 or not times:
+    duration_ms = _last_time_ms(proc.stderr)
+    if proc.returncode != 0 or duration_ms is None:
         raise AudioError(f"ffmpeg cannot decode {path.name}", hint="check the source file")
+    return duration_ms
+
+
+def _last_time_ms(stderr: bytes) -> int | None:
+    """The last `time=` of ffmpeg's progress report: how much audio it got through."""
+    times = _TIME.findall(stderr)
+    if not times:
+        return None
     h, m, s = times[-1]
     return round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000)
+
+
+def needs_processing(source: Path, settings: AudioSettings, *, has_intro_outro: bool) -> bool:
+    """False only for an MP3 that can be published bit for bit as it is."""
+    _check_input(source)
+    if has_intro_outro or settings.normalize_mp3 or not _looks_like_mp3(source):
+        return True
+    try:
+        probe(source)
+    except AudioError as e:
+        log.info("%s: %s; re-encoding it", source.name, e.message)
+        return True
+    return False
+
+
+def process(
+    source: Path,
+    dest: Path,
+    settings: AudioSettings,
+    *,
+    intro: Path | None = None,
+    outro: Path | None = None,
+) -> Processed:
+    """Publish *source* at *dest*: copied if it is a fine MP3, else normalised, jingled and encoded."""
+    for path in (source, intro, outro):
+        if path is not None:
+            _check_input(path)
+    if not needs_processing(source, settings, has_intro_outro=intro is not None or outro is not None):
+        with atomic_path(dest) as tmp:
+            shutil.copyfile(source, tmp)
+            info = probe(tmp)
+        log.info("%s: published as it is (%d ms)", source.name, info.duration_ms)
+        return Processed(
+            duration_ms=info.duration_ms,
+            offset_ms=0,
+            loudness_lufs=None,
+            true_peak_dbtp=None,
+            passed_through=True,
+        )
+
+    main = _measure(source, settings)
+    parts = [p for p in (intro, outro) if p is not None]
+    levels = {p: _measure(p, settings) for p in parts}
+    # Each part is levelled to the target on its own, so a jingle mastered hot does not
+    # blast out of a quiet programme; the whole then measures at the target too.
+    plan = _Plan(settings=settings)
+    if intro is not None:
+        fade = min(CROSSFADE_MS, levels[intro].duration_ms // 2, main.duration_ms // 2)
+        plan.add(intro, levels[intro], fade_ms=0)
+        plan.add(source, main, fade_ms=fade)
+    else:
+        plan.add(source, main, fade_ms=0)
+    if outro is not None:
+        fade = min(CROSSFADE_MS, levels[outro].duration_ms // 2, main.duration_ms // 2)
+        plan.add(outro, levels[outro], fade_ms=fade)
+    offset_ms = levels[intro].duration_ms - plan.fades_ms[1] if intro is not None else 0
+
+    target, ceiling = settings.loudness, settings.true_peak
+    with atomic_path(dest) as tmp:
+        loudness, peak = _encode(plan, source, tmp, settings)
+        if abs(loudness - target) > LOUDNESS_TOLERANCE_LU or peak > ceiling:
+            log.info(
+                "%s: encoded at %.1f LUFS / %.1f dBTP, aiming for %.1f / %.1f; correcting once",
+                source.name,
+                loudness,
+                peak,
+                target,
+                ceiling,
+            )
+            plan.correct(loudness_error=target - loudness, peak_excess=peak - ceiling)
+            loudness, peak = _encode(plan, source, tmp, settings)
+            if abs(loudness - target) > LOUDNESS_TOLERANCE_LU or peak > ceiling:
+                log.warning(
+                    "%s: still %.1f LUFS / %.1f dBTP after correction (target %.1f / %.1f); published anyway",
+                    source.name,
+                    loudness,
+                    peak,
+                    target,
+                    ceiling,
+                )
+        info = probe(tmp)
+    log.info("%s: encoded %d ms at %.1f LUFS, %.1f dBTP", source.name, info.duration_ms, loudness, peak)
+    return Processed(
+        duration_ms=info.duration_ms,
+        offset_ms=offset_ms,
+        loudness_lufs=loudness,
+        true_peak_dbtp=peak,
+        passed_through=False,
+    )
+
+
+def measure_loudness(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of *path*, per ITU-R BS.1770."""
+    _check_input(path)
+    stderr = _ffmpeg(
+        ["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+        path,
+    )
+    return _ebur128_summary(stderr, path, "True peak")
+
+
+# -- internals ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Level:
+    integrated_lufs: float
+    peak_dbfs: float  # sample peak of the resampled, remixed signal, before any gain
+    duration_ms: int
+
+
+class _Plan:
+    """The encode pass: which inputs, their gains, the crossfades and the limiter."""
+
+    def __init__(self, *, settings: AudioSettings) -> None:
+        self.inputs: list[Path] = []
+        self.gains_db: list[float] = []
+        self.fades_ms: list[int] = []
+        self.peaks_dbfs: list[float] = []
+        self.limit_db = settings.true_peak - _LIMITER_HEADROOM_DB
+        self.target = settings.loudness
+
+    def add(self, path: Path, level: _Level, *, fade_ms: int) -> None:
+        self.inputs.append(path)
+        self.gains_db.append(self.target - level.integrated_lufs)
+        self.peaks_dbfs.append(level.peak_dbfs)
+        self.fades_ms.append(fade_ms)
+
+    def correct(self, *, loudness_error: float, peak_excess: float) -> None:
+        self.gains_db = [g + loudness_error for g in self.gains_db]
+        if peak_excess > 0:
+            self.limit_db -= peak_excess + 0.3
+
+    @property
+    def limiter(self) -> bool:
+        # Complementary linear crossfades never exceed the louder part's peak, so the
+        # parts' own peaks decide; without overs the limiter would only cost time.
+        limit = self.limit_db
+        return any(p + g > limit for p, g in zip(self.peaks_dbfs, self.gains_db, strict=True))
+
+    def filter_graph(self, settings: AudioSettings) -> str:
+        shape = _conditioning(settings)
+        chains = [f"[{k}:a:0]{shape},volume={g:.3f}dB[p{k}]" for k, g in enumerate(self.gains_db)]
+        label = "p0"
+        for k in range(1, len(self.inputs)):
+            samples = max(1, round(self.fades_ms[k] * settings.sample_rate / 1000))
+            chains.append(f"[{label}][p{k}]acrossfade=ns={samples}:c1=tri:c2=tri[x{k}]")
+            label = f"x{k}"
+        if self.limiter:
+            linear = 10 ** (max(self.limit_db, _ALIMITER_MIN_DB) / 20)
+            # latency=1 compensates the lookahead so chapter times stay put.
+            tail = f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1"
+        else:
+            tail = "anull"
+        chains.append(f"[{label}]{tail}[out]")
+        return ";".join(chains)
+
+
+def _encode(plan: _Plan, source: Path, tmp: Path, settings: AudioSettings) -> tuple[float, float]:
+    """Run the one encoding pass into *tmp*; return the encoded stream's loudness and true peak."""
+    args: list[str] = ["-y"]
+    for path in plan.inputs:
+        args += ["-i", str(path)]
+    args += [
+        "-filter_complex", plan.filter_graph(settings),
+        "-map", "[out]",
+        "-c:a", "libmp3lame", "-b:a", settings.bitrate,
+        "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
+        "-map_metadata", "-1", "-map_chapters", "-1",
+        "-f", "mp3", str(tmp),
+    ]  # fmt: skip
+    if not _has_loopback_decoders():
+        _ffmpeg(args, source)
+        return measure_loudness(tmp)
+    # A loopback decoder meters the encoded packets in the same process, on another
+    # thread, while the encoder runs: no second pass over the written file.
+    args += [
+        "-dec", "0:0",
+        "-filter_complex", "[dec:0]ebur128=peak=true:framelog=quiet[meter]",
+        "-map", "[meter]", "-f", "null", "-",
+    ]  # fmt: skip
+    return _ebur128_summary(_ffmpeg(args, source), source, "True peak")
+
+
+def _measure(path: Path, settings: AudioSettings) -> _Level:
+    """One streaming decode: loudness and sample peak of *path* as it will be encoded."""
+    stderr = _ffmpeg(
+        [
+            "-i", str(path), "-map", "0:a:0",
+            "-af", f"{_conditioning(settings)},ebur128=peak=sample:framelog=quiet",
+            "-f", "null", "-",
+        ],  # fmt: skip
+        path,
+    )
+    loudness, peak = _ebur128_summary(stderr, path, "Sample peak")
+    duration_ms = _last_time_ms(stderr.encode()) or 0
+    if duration_ms <= 0:
+        raise AudioError(f"{path} contains no audio", hint="check the recording")
+    if loudness <= _SILENCE_LUFS:
+        raise AudioError(
+            f"{path} contains only silence ({loudness:.1f} LUFS)",
+            hint="check the recording: was the right channel or file exported?",
+        )
+    return _Level(integrated_lufs=loudness, peak_dbfs=peak, duration_ms=duration_ms)
+
+
+def _conditioning(settings: AudioSettings) -> str:
+    layout = _LAYOUTS.get(settings.channels)
+    if layout is None:
+        raise AudioError(
+            f"cannot encode {settings.channels} channels", hint="set [audio] channels to 1 or 2 in podcast.toml"
+        )
+    return f"aformat=sample_fmts=fltp:sample_rates={settings.sample_rate}:channel_layouts={layout}"
+
+
+_SUMMARY_VALUE = r"{section}:\s*\n(?:.*\n)*?\s*{key}:\s+(-?(?:\d+(?:\.\d+)?|inf))"
+
+
+def _ebur128_summary(stderr: str, path: Path, peak_section: str) -> tuple[float, float]:
+    summary = stderr.rpartition("Summary:")[2]
+    found_i = re.search(_SUMMARY_VALUE.format(section="Integrated loudness", key="I"), summary)
+    found_peak = re.search(_SUMMARY_VALUE.format(section=peak_section, key="Peak"), summary)
+    if not found_i or not found_peak:
+        raise AudioError(f"ffmpeg reported no loudness for {path}", hint="check the file and the ffmpeg version")
+    return float(found_i.group(1)), float(found_peak.group(1))
+
+
+def _ffmpeg(args: list[str], path: Path) -> str:
+    """Run ffmpeg; its stderr (small: no progress, no per-frame meter lines), or an AudioError."""
+    proc = subprocess.run([ffmpeg_path(), *_QUIET, *args], capture_output=True, check=False)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode == 0:
+        return stderr
+    if "matches no streams" in stderr or "does not contain any stream" in stderr:
+        raise AudioError(f"{path} has no audio stream", hint="use a sound recording (WAV, MP3, M4A)")
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    last = lines[-1] if lines else f"exit status {proc.returncode}"
+    raise AudioError(
+        f"ffmpeg cannot process {path}: {last}",
+        hint="check that it is a complete, playable audio file; re-export it if needed",
+    )
+
+
+@functools.cache
+def _has_loopback_decoders() -> bool:
+    """ffmpeg >= 7 can decode its own encoder's output (`-dec`); git snapshots count as new."""
+    out = subprocess.run([ffmpeg_path(), "-version"], capture_output=True, text=True, check=False).stdout
+    found = re.match(r"ffmpeg version n?(\d+)\.", out)
+    return found is None or int(found.group(1)) >= 7
+
+
+def _check_input(path: Path) -> None:
+    """Fail early, naming the file, on what ffmpeg would report obscurely or not at all."""
+    if not path.exists():
+        raise AudioError(f"{path} not found", hint="check the audio path in the seed or podcast.toml")
+    if not path.is_file():
+        raise AudioError(f"{path} is not a file", hint="point to an audio file, not a directory")
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+    except OSError as e:
+        raise AudioError(f"{path} cannot be read ({e.strerror})", hint="check the file's permissions") from e
+    if not head:
+        raise AudioError(f"{path} is empty", hint="copy the recording again")
+    if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
+        _check_wav(path, big_endian=head[:4] == b"RIFX", rf64=head[:4] == b"RF64")
+
+
+def _check_wav(path: Path, *, big_endian: bool, rf64: bool) -> None:
+    """Walk the RIFF chunks: ffmpeg would decode a truncated or garbled WAV without a word."""
+    order = "big" if big_endian else "little"
+    size = path.stat().st_size
+    hint = "re-export the recording from the mixing desk"
+    byte_rate = 0
+    with path.open("rb") as f:
+        pos = 12
+        while pos + 8 <= size:
+            f.seek(pos)
+            header = f.read(8)
+            chunk_id, chunk_size = header[:4], int.from_bytes(header[4:], order)
+            if not all(0x20 <= b <= 0x7E for b in chunk_id):
+                raise AudioError(f"{path} is a corrupt WAV file (garbage at byte {pos})", hint=hint)
+            if chunk_id == b"fmt ":
+                fmt = f.read(min(chunk_size, 16))
+                byte_rate = int.from_bytes(fmt[8:12], order) if len(fmt) >= 12 else 0
+                if len(fmt) < 16 or int.from_bytes(fmt[2:4], order) == 0 or byte_rate == 0:
+                    raise AudioError(f"{path} is a corrupt WAV file (bad format chunk)", hint=hint)
+            elif chunk_id == b"data":
+                if not byte_rate:
+                    raise AudioError(f"{path} is a corrupt WAV file (no format chunk before the audio)", hint=hint)
+                # RF64 keeps the real size elsewhere; 0 and 0xFFFFFFFF mark a recorder's
+                # unfinished streaming header, which ffmpeg reads to the end of the file.
+                available = size - pos - 8
+                if not rf64 and chunk_size not in (0, 0xFFFFFFFF) and chunk_size > available:
+                    raise AudioError(
+                        f"{path} is truncated: its header promises {chunk_size / byte_rate:.1f} s of audio, "
+                        f"the file holds {available / byte_rate:.1f} s",
+                        hint=hint,
+                    )
+                return
+            pos += 8 + chunk_size + (chunk_size & 1)
+    raise AudioError(f"{path} is a corrupt WAV file (no audio data chunk)", hint=hint)
+
+
+def _looks_like_mp3(path: Path) -> bool:
+    """An ID3v2 tag or an MPEG audio frame sync at the start (mutagen alone finds syncs anywhere)."""
+    with path.open("rb") as f:
+        head = f.read(10)
+        if head[:3] == b"ID3" and len(head) == 10:
+            # Synchsafe size of the tag, then the first frame must follow it.
+            tag_size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+            footer = 10 if head[5] & 0x10 else 0
+            f.seek(10 + tag_size + footer)
+            head = f.read(2)
+    return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) == 0x02

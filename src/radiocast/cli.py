@@ -129,7 +129,11 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
     table = Table("slug", "title", "date", "state", "last error", box=None, pad_edge=False)
     for r in rows:
         table.add_row(r.slug or "-", r.title or "-", f"{r.date:%Y-%m-%d %H:%M}" if r.date else "-", r.state, r.error or "")
-    Console(soft_wrap=True, highlight=False).print(table)
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        # Piped or redirected: never truncate slugs or errors to a guessed width.
+        out = Console(highlight=False, width=10_000)
+    out.print(table)
 
 
 def _status_json(row: pipeline.StatusRow) -> dict[str, Any]:

@@ -27,7 +27,12 @@ def setup_logging(verbosity: int) -> None:
     """-q → errors only, default → warnings, -v → info, -vv → debug; on stderr."""
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = RichHandler(console=stderr, show_time=False, show_path=False, markup=False)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    # Only our own loggers: libraries (and servers in the same process) keep theirs.
+    logger = logging.getLogger("radiocast")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 def error_line(message: str) -> str:

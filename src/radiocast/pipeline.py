@@ -24,11 +24,12 @@ from radiocast.config import load_config, with_base_url
 from radiocast.cover import cover_thumbnail
 from radiocast.errors import ConfigError, EpisodeError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid
-from radiocast.fetch import Fetcher
+from radiocast.fetch import Fetcher, fetch_bytes, remote_size
 from radiocast.files import write_atomic
-from radiocast.models import Article, Channel, Episode, EpisodeState, PodcastConfig
+from radiocast.models import Article, Channel, Episode, EpisodeState, FetchSettings, PodcastConfig
 from radiocast.seeds import ARTICLE_SUFFIXES, is_seed, read_article
 from radiocast.tagging import EpisodeTags, write_tags
+from radiocast.validate import Problem, validate_feed
 from radiocast.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -396,3 +397,39 @@ def status(root: Path) -> list[StatusRow]:
         ]
         rows += [StatusRow(seed=f.seed, state=EpisodeState.FAILED.value, error=f.error) for f in catalog.seed_errors()]
     return rows
+
+
+def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
+    """Validate *feed* (a path or an http(s) URL; default: the workspace's feed).
+
+    Enclosures under the workspace's base_url are checked against the files on disk;
+    other http(s) enclosures against the size a HEAD request reports.
+    """
+    ws = Workspace(root)
+    config = load_config(ws.config_path) if ws.config_path.is_file() else None
+    settings = config.fetch if config else FetchSettings()
+    if feed is None:
+        if config is None:
+            raise ConfigError(f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE, or give a FEED")
+        path: Path | None = ws.feed_path
+    elif feed.startswith(("http://", "https://")):
+        path = None
+    else:
+        path = Path(feed)
+    if path is None:
+        data = fetch_bytes(feed or "", settings)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise ConfigError(f"cannot read the feed {path} ({e.strerror})", hint="run `radiocast publish` first") from e
+
+    def enclosure_size(url: str) -> int | None:
+        if config is not None and url.startswith(config.base_url):
+            local = ws.root / url.removeprefix(config.base_url)
+            return local.stat().st_size if local.is_file() else None
+        if path is None:
+            return remote_size(url, settings)
+        return None
+
+    return validate_feed(data, enclosure_size=enclosure_size)

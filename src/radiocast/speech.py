@@ -97,7 +97,7 @@ class _Engine:
     def __init__(self) -> None:
         try:
             # Imported on first use: radiocast works without narration when the wheel is absent.
-            import espeakng_loader  # no annotations
+            import espeakng_loader
         except ImportError as e:
             raise AudioError("eSpeak NG is not installed", hint=_INSTALL_HINT) from e
         try:
