@@ -89,9 +89,7 @@ def test_meta_is_set_once(tmp_path: Path) -> None:
 def test_not_a_catalog(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(
-        CatalogError, match=r"cannot open the catalog \(file is not a database\)"
-    ):
+    with pytest.raises(CatalogError, match=r"cannot open the catalog \(file is not a database\)"):
         Catalog(path)
 
 
@@ -107,9 +105,7 @@ def test_lock_refuses_a_second_holder_in_another_process(tmp_path: Path) -> None
             "except WorkspaceBusyError as e:\n"
             "    print(e); sys.exit(3)\n"
         )
-        proc = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=False
-        )
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 3, proc.stderr
     assert "another radiocast is publishing" in proc.stdout
     with workspace_lock(lock, wait_s=0):

@@ -107,9 +107,7 @@ def test_defaults(tmp_path: Path) -> None:
         (lambda t: t.replace("[podcast]", "[podcast"), r"not valid TOML"),
     ],
 )
-def test_mistakes_name_the_key_and_the_file(
-    tmp_path: Path, change, message: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_mistakes_name_the_key_and_the_file(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
     path = write(tmp_path, change(MINIMAL))
     with pytest.raises(ConfigError, match=message) as caught:
         load_config(path)
@@ -124,8 +122,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_audio_section(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        MINIMAL
-        + '[audio]\nloudness = -19\nintro = "jingles/intro.wav"\nnormalize_mp3 = true\n',
+        MINIMAL + '[audio]\nloudness = -19\nintro = "jingles/intro.wav"\nnormalize_mp3 = true\n',
     )
     config = load_config(path)
     assert config.audio.loudness == -19.0

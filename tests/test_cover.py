@@ -81,9 +81,7 @@ def test_title_is_large_light_on_dark_wrapped_and_centred(cover_bytes: bytes) ->
     left, _, right, _ = band.getbbox() or (0, 0, 0, 0)
     assert right - left > 2000  # large: spans most of the width
     assert abs(left - (3000 - right)) < 60  # centred
-    rows = [
-        band.crop((0, y, 3000, y + 1)).getbbox() is not None for y in range(band.height)
-    ]
+    rows = [band.crop((0, y, 3000, y + 1)).getbbox() is not None for y in range(band.height)]
     runs = sum(1 for y, on in enumerate(rows) if on and (y == 0 or not rows[y - 1]))
     assert runs >= 3  # several lines (stacked marks may add a run)
     background = grey.getpixel((40, 40))
@@ -144,9 +142,7 @@ def test_thumbnail_of_a_noisy_photo_stays_under_budget(tmp_path: Path) -> None:
         ("P", "PNG", "p.png"),
     ],
 )
-def test_thumbnail_converts_to_rgb(
-    tmp_path: Path, mode: str, fmt: str, name: str
-) -> None:
+def test_thumbnail_converts_to_rgb(tmp_path: Path, mode: str, fmt: str, name: str) -> None:
     src = _save(Image.new(mode, (3000, 2000)), tmp_path / name, fmt)
     img = _image(cover_thumbnail(src, size=600))
     assert (img.format, img.mode, img.size) == ("JPEG", "RGB", (600, 400))
@@ -196,9 +192,7 @@ def test_check_cover_flags_a_heavy_file(tmp_path: Path) -> None:
     assert "512 KB" in problem
 
 
-def test_check_cover_reports_unreadable_files(
-    tmp_path: Path, cover_bytes: bytes
-) -> None:
+def test_check_cover_reports_unreadable_files(tmp_path: Path, cover_bytes: bytes) -> None:
     truncated = tmp_path / "truncated.jpg"
     truncated.write_bytes(cover_bytes[: len(cover_bytes) // 2])
     text = tmp_path / "text.jpg"
@@ -212,7 +206,5 @@ def test_check_cover_reports_unreadable_files(
 def test_thumbnail_applies_exif_rotation(tmp_path: Path) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
-    src = _save(
-        Image.new("RGB", (1600, 800), "navy"), tmp_path / "phone.jpg", "JPEG", exif=exif
-    )
+    src = _save(Image.new("RGB", (1600, 800), "navy"), tmp_path / "phone.jpg", "JPEG", exif=exif)
     assert _image(cover_thumbnail(src)).size == (700, 1400)

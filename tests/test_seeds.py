@@ -21,9 +21,7 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @pytest.mark.parametrize("seed_path", sorted(DATA.glob("*.txt")), ids=lambda p: p.stem)
 def test_golden(seed_path: Path) -> None:
-    expected = json.loads(
-        seed_path.with_suffix(".expected.json").read_text(encoding="utf-8")
-    )
+    expected = json.loads(seed_path.with_suffix(".expected.json").read_text(encoding="utf-8"))
     seed = f"seeds/{seed_path.name}"
     if "error" in expected:
         with pytest.raises(SeedError) as caught:
@@ -72,14 +70,8 @@ def test_nfd_input_comes_out_nfc() -> None:
 
 def test_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
     seed = tmp_path / "cp1258.txt"
-    seed.write_bytes(
-        "Đổi mới\nCập nhật ngày: 19/12/2021 06:08\nhttp://x.vn/a.mp3\n".encode(
-            "cp1258", errors="replace"
-        )
-    )
-    with pytest.raises(
-        SeedError, match=r"cp1258.txt: not UTF-8 text .*save the article as UTF-8"
-    ):
+    seed.write_bytes("Đổi mới\nCập nhật ngày: 19/12/2021 06:08\nhttp://x.vn/a.mp3\n".encode("cp1258", errors="replace"))
+    with pytest.raises(SeedError, match=r"cp1258.txt: not UTF-8 text .*save the article as UTF-8"):
         read_article(seed, seed="cp1258.txt", tz=TZ)
 
 
@@ -94,9 +86,7 @@ _line = st.text(
 
 @given(title=_line, body=st.lists(_line, max_size=5))
 def test_any_title_round_trips_or_fails_cleanly(title: str, body: list[str]) -> None:
-    text = "\n".join(
-        [title, "Cập nhật ngày: 01/02/2022 03:04:05", "https://x.vn/a.mp3", *body]
-    )
+    text = "\n".join([title, "Cập nhật ngày: 01/02/2022 03:04:05", "https://x.vn/a.mp3", *body])
     try:
         article = parse_article(text, seed="s.txt", tz=TZ)
     except SeedError as e:

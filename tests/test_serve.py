@@ -29,10 +29,7 @@ MakeMp3 = Callable[..., Path]
 SECRET = b"SECRET-MUST-NOT-LEAK"
 FEED = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Chính quyền đối thoại</title>\n'
-    + "".join(
-        f"<item><title>Kỳ {n}: Tháo gỡ vướng mắc về đất đai</title></item>\n"
-        for n in range(1, 80)
-    )
+    + "".join(f"<item><title>Kỳ {n}: Tháo gỡ vướng mắc về đất đai</title></item>\n" for n in range(1, 80))
     + "</channel></rss>\n"
 ).encode()
 
@@ -44,27 +41,17 @@ def workspace(tmp_path: Path, mp3_factory: MakeMp3) -> Path:
     for folder in ("audio", "feeds", "seeds", ".radiocast", ".git"):
         (root / folder).mkdir(parents=True)
     mp3_factory(root / "audio" / "ky-85.mp3")
-    Image.new("RGB", (64, 64), (200, 30, 30)).save(
-        root / "audio" / "cover.jpg", quality=80
-    )
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(root / "audio" / "cover.jpg", quality=80)
     Image.new("RGB", (8, 8)).save(root / "audio" / "logo.png")
     (root / "feeds" / "podcast.xml").write_bytes(FEED)
-    (root / "feeds" / "ky-85.vtt").write_text(
-        "WEBVTT\n\n00:00.000 --> 00:02.000\n<v Bình>Xin chào\n", encoding="utf-8"
-    )
-    (root / "feeds" / "ky-85.srt").write_text(
-        "1\n00:00:00,000 --> 00:00:02,000\nXin chào\n", encoding="utf-8"
-    )
-    (root / "feeds" / "ky-85.chapters.json").write_text(
-        '{"version": "1.2.0", "chapters": []}', encoding="utf-8"
-    )
+    (root / "feeds" / "ky-85.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:02.000\n<v Bình>Xin chào\n", encoding="utf-8")
+    (root / "feeds" / "ky-85.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nXin chào\n", encoding="utf-8")
+    (root / "feeds" / "ky-85.chapters.json").write_text('{"version": "1.2.0", "chapters": []}', encoding="utf-8")
     (root / "feeds" / "stats.json").write_text("{}", encoding="utf-8")
     (root / "feeds" / "notes.txt").write_text("Ghi chú", encoding="utf-8")
     (root / "feeds" / "page.html").write_text("<p>Trang</p>", encoding="utf-8")
     (root / "podcast.toml").write_bytes(b'[podcast]\ntitle = "' + SECRET + b'"\n')
-    (root / ".radiocast" / "catalog.sqlite3").write_bytes(
-        b"SQLite format 3\x00" + SECRET
-    )
+    (root / ".radiocast" / "catalog.sqlite3").write_bytes(b"SQLite format 3\x00" + SECRET)
     (root / ".git" / "config").write_bytes(SECRET)
     (tmp_path / "outside.mp3").write_bytes(SECRET)
     (root / "audio" / "outside.mp3").symlink_to(tmp_path / "outside.mp3")
@@ -78,9 +65,7 @@ def workspace(tmp_path: Path, mp3_factory: MakeMp3) -> Path:
 def base(workspace: Path) -> Iterator[str]:
     """make_app(workspace) behind a real threaded server on a free port."""
     server = make_server("127.0.0.1", 0, make_app(workspace), threaded=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.port}"
     server.shutdown()
@@ -91,9 +76,7 @@ def base(workspace: Path) -> Iterator[str]:
 def raw_get(base: str, path: str, method: str = "GET") -> tuple[int, bytes]:
     """Send *path* exactly as written (requests would resolve dot segments first)."""
     parts = urlsplit(base)
-    connection = http.client.HTTPConnection(
-        parts.hostname or "", parts.port, timeout=10
-    )
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
     try:
         connection.request(method, path)
         response = connection.getresponse()
@@ -123,23 +106,14 @@ def test_suffix_range(base: str, workspace: Path) -> None:
     data = (workspace / "audio" / "ky-85.mp3").read_bytes()
     response = get(f"{base}/audio/ky-85.mp3", Range="bytes=-100")
     assert response.status_code == 206
-    assert (
-        response.headers["Content-Range"]
-        == f"bytes {len(data) - 100}-{len(data) - 1}/{len(data)}"
-    )
+    assert response.headers["Content-Range"] == f"bytes {len(data) - 100}-{len(data) - 1}/{len(data)}"
     assert response.content == data[-100:]
 
 
 def test_range_in_the_middle_and_open_ended(base: str, workspace: Path) -> None:
     data = (workspace / "audio" / "ky-85.mp3").read_bytes()
-    assert (
-        get(f"{base}/audio/ky-85.mp3", Range="bytes=1000-1999").content
-        == data[1000:2000]
-    )
-    assert (
-        get(f"{base}/audio/ky-85.mp3", Range=f"bytes={len(data) - 5}-").content
-        == data[-5:]
-    )
+    assert get(f"{base}/audio/ky-85.mp3", Range="bytes=1000-1999").content == data[1000:2000]
+    assert get(f"{base}/audio/ky-85.mp3", Range=f"bytes={len(data) - 5}-").content == data[-5:]
 
 
 def test_unsatisfiable_range_is_416(base: str, workspace: Path) -> None:
@@ -168,16 +142,12 @@ def test_whole_mp3_is_byte_exact_and_never_gzipped(base: str, workspace: Path) -
 def test_head_on_cover(base: str, workspace: Path) -> None:
     response = requests.head(f"{base}/audio/cover.jpg", timeout=10)
     assert response.status_code == 200
-    assert response.headers["Content-Length"] == str(
-        (workspace / "audio" / "cover.jpg").stat().st_size
-    )
+    assert response.headers["Content-Length"] == str((workspace / "audio" / "cover.jpg").stat().st_size)
     assert response.headers["Content-Type"] == "image/jpeg"
     assert response.content == b""
 
 
-@pytest.mark.parametrize(
-    "path", ["/feeds/podcast.xml", "/audio/ky-85.mp3", "/audio/cover.jpg"]
-)
+@pytest.mark.parametrize("path", ["/feeds/podcast.xml", "/audio/ky-85.mp3", "/audio/cover.jpg"])
 def test_if_none_match_gives_304(base: str, path: str) -> None:
     first = get(base + path)
     etag = first.headers["ETag"]
@@ -192,12 +162,7 @@ def test_if_none_match_gives_304(base: str, path: str) -> None:
 def test_if_modified_since_gives_304(base: str, path: str) -> None:
     last_modified = get(base + path).headers["Last-Modified"]
     assert get(base + path, **{"If-Modified-Since": last_modified}).status_code == 304
-    assert (
-        get(
-            base + path, **{"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}
-        ).status_code
-        == 200
-    )
+    assert get(base + path, **{"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}).status_code == 200
 
 
 def test_a_rewritten_file_gets_a_new_etag(base: str, workspace: Path) -> None:
@@ -211,9 +176,7 @@ def test_a_rewritten_file_gets_a_new_etag(base: str, workspace: Path) -> None:
     assert response.headers["ETag"] != etag
 
 
-@pytest.mark.parametrize(
-    "path", ["/feeds/podcast.xml", "/audio/ky-85.mp3", "/audio/cover.jpg"]
-)
+@pytest.mark.parametrize("path", ["/feeds/podcast.xml", "/audio/ky-85.mp3", "/audio/cover.jpg"])
 def test_cache_control_is_no_cache(base: str, path: str) -> None:
     assert get(base + path).headers["Cache-Control"] == "no-cache"
 
@@ -254,20 +217,12 @@ def test_gzip_and_plain_feed_have_different_etags_and_each_revalidates(
     zipped = get(url, **{"Accept-Encoding": "gzip"}).headers["ETag"]
     plain = get(url, **{"Accept-Encoding": "identity"}).headers["ETag"]
     assert zipped != plain
-    assert (
-        get(url, **{"Accept-Encoding": "gzip", "If-None-Match": zipped}).status_code
-        == 304
-    )
-    assert (
-        get(url, **{"Accept-Encoding": "gzip;q=0", "If-None-Match": zipped}).status_code
-        == 200
-    )
+    assert get(url, **{"Accept-Encoding": "gzip", "If-None-Match": zipped}).status_code == 304
+    assert get(url, **{"Accept-Encoding": "gzip;q=0", "If-None-Match": zipped}).status_code == 200
 
 
 def test_range_on_the_feed_counts_the_file_bytes(base: str) -> None:
-    response = get(
-        f"{base}/feeds/podcast.xml", Range="bytes=0-4", **{"Accept-Encoding": "gzip"}
-    )
+    response = get(f"{base}/feeds/podcast.xml", Range="bytes=0-4", **{"Accept-Encoding": "gzip"})
     assert response.status_code == 206
     assert "Content-Encoding" not in response.headers
     assert response.content == FEED[:5]
@@ -304,19 +259,12 @@ def test_feeds_files_allow_any_origin(base: str) -> None:
         "/feeds/ky-85.chapters.json",
         "/feeds/podcast.xml",
     ):
-        assert (
-            get(base + path, Origin="https://player.example").headers[
-                "Access-Control-Allow-Origin"
-            ]
-            == "*"
-        )
+        assert get(base + path, Origin="https://player.example").headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Origin" not in get(f"{base}/audio/ky-85.mp3").headers
 
 
 def test_one_date_header(base: str) -> None:
-    connection = http.client.HTTPConnection(
-        "127.0.0.1", urlsplit(base).port, timeout=10
-    )
+    connection = http.client.HTTPConnection("127.0.0.1", urlsplit(base).port, timeout=10)
     connection.request("GET", "/feeds/podcast.xml")
     response = connection.getresponse()
     response.read()
@@ -388,30 +336,21 @@ def test_private_files_are_404(base: str, path: str) -> None:
 
 
 def test_a_symlink_inside_the_workspace_is_served(base: str, workspace: Path) -> None:
-    assert (
-        get(f"{base}/audio/alias.mp3").content
-        == (workspace / "audio" / "ky-85.mp3").read_bytes()
-    )
+    assert get(f"{base}/audio/alias.mp3").content == (workspace / "audio" / "ky-85.mp3").read_bytes()
 
 
-@pytest.mark.parametrize(
-    "path", ["/audio/", "/audio", "/feeds/", "/seeds/", "/audio/missing.mp3"]
-)
+@pytest.mark.parametrize("path", ["/audio/", "/audio", "/feeds/", "/seeds/", "/audio/missing.mp3"])
 def test_directories_and_missing_files_are_404(base: str, path: str) -> None:
     response = get(base + path)
     assert response.status_code == 404
     assert b"ky-85" not in response.content
 
 
-def test_root_redirects_to_the_feed_then_to_the_index_page(
-    base: str, workspace: Path
-) -> None:
+def test_root_redirects_to_the_feed_then_to_the_index_page(base: str, workspace: Path) -> None:
     response = get(base + "/")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/feeds/podcast.xml")
-    (workspace / "feeds" / "index.html").write_text(
-        "<h1>Chính quyền</h1>", encoding="utf-8"
-    )
+    (workspace / "feeds" / "index.html").write_text("<h1>Chính quyền</h1>", encoding="utf-8")
     response = get(base + "/")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/feeds/index.html")
@@ -442,9 +381,7 @@ def test_curl_sees_ranges_and_no_traversal(base: str, workspace: Path) -> None:
 # -- serve() ---------------------------------------------------------------------------------------
 
 
-def start_serve(
-    workspace: Path, **kwargs: object
-) -> tuple[str, threading.Event, threading.Thread]:
+def start_serve(workspace: Path, **kwargs: object) -> tuple[str, threading.Event, threading.Thread]:
     urls: list[str] = []
     listening = threading.Event()
 
@@ -485,9 +422,7 @@ def test_serve_returns_on_ctrl_c(workspace: Path) -> None:
 
     def client() -> None:
         if listening.wait(10):
-            statuses.append(
-                requests.get(urls[0] + "audio/cover.jpg", timeout=10).status_code
-            )
+            statuses.append(requests.get(urls[0] + "audio/cover.jpg", timeout=10).status_code)
             _thread.interrupt_main()  # what Ctrl-C does to the main thread
 
     def ready(url: str) -> None:
@@ -520,9 +455,7 @@ def test_client_disconnecting_mid_download_is_quiet(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="radiocast.serve")
     big = workspace / "audio" / "big.mp3"
-    big.write_bytes(
-        bytes(range(256)) * 32_768
-    )  # 8 MiB: more than the socket buffers hold
+    big.write_bytes(bytes(range(256)) * 32_768)  # 8 MiB: more than the socket buffers hold
     url, stop, thread = start_serve(workspace)
     port = urlsplit(url).port or 0
     for _ in range(3):
@@ -530,14 +463,9 @@ def test_client_disconnecting_mid_download_is_quiet(
             client.sendall(b"GET /audio/big.mp3 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             assert client.recv(4096).startswith(b"HTTP/1.1 200")
             # Close with a reset, as a player that seeks away does.
-            client.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     deadline = time.monotonic() + 5
-    while (
-        time.monotonic() < deadline
-        and sum("closed the connection" in r.getMessage() for r in caplog.records) < 3
-    ):
+    while time.monotonic() < deadline and sum("closed the connection" in r.getMessage() for r in caplog.records) < 3:
         time.sleep(0.05)
     assert requests.get(url + "audio/cover.jpg", timeout=10).status_code == 200
     stop.set()

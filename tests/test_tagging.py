@@ -79,10 +79,7 @@ def test_frames_read_back_as_id3v23_with_vietnamese_intact(sample_mp3: Path) -> 
     assert _text(id3, "TRCK") == "86"
     assert _text(id3, "TCOP") == STATION
     assert _text(id3, "TGID") == "radiocast:8f2c:2021-12-25-ky-86"
-    assert (
-        _text(id3, "TDES")
-        == "Chương trình phát thanh trực tiếp: đất đai, thủ tục hành chính."
-    )
+    assert _text(id3, "TDES") == "Chương trình phát thanh trực tiếp: đất đai, thủ tục hành chính."
     (comm,) = id3.getall("COMM")
     assert (comm.lang, comm.desc, str(comm)) == ("vie", "", LEAD)
     assert id3.getall("WFED")[0].url == FEED
@@ -104,9 +101,7 @@ def test_date_is_written_as_v23_frames(sample_mp3: Path) -> None:
     write_tags(sample_mp3, _tags(date=datetime(2021, 12, 25, 19, 45, tzinfo=TZ)))
 
     id3 = ID3(sample_mp3, translate=False)
-    assert (
-        "TDRC" not in id3
-    )  # v2.4-only: id3lib-based readers and old Windows choke on it
+    assert "TDRC" not in id3  # v2.4-only: id3lib-based readers and old Windows choke on it
     assert (_text(id3, "TYER"), _text(id3, "TDAT"), _text(id3, "TIME")) == (
         "2021",
         "2512",
@@ -114,12 +109,8 @@ def test_date_is_written_as_v23_frames(sample_mp3: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("hour", "minute", "expected"), [(8, 0, "0800"), (0, 30, "0030"), (0, 0, "0000")]
-)
-def test_time_survives_a_zero_hour_or_minute(
-    sample_mp3: Path, hour: int, minute: int, expected: str
-) -> None:
+@pytest.mark.parametrize(("hour", "minute", "expected"), [(8, 0, "0800"), (0, 30, "0030"), (0, 0, "0000")])
+def test_time_survives_a_zero_hour_or_minute(sample_mp3: Path, hour: int, minute: int, expected: str) -> None:
     # mutagen's update_to_v23 drops TIME when hour or minute is 0.
     write_tags(sample_mp3, _tags(date=datetime(2022, 1, 5, hour, minute, tzinfo=TZ)))
 
@@ -135,9 +126,7 @@ def test_ffmpeg_reads_the_vietnamese_tags(sample_mp3: Path) -> None:
         capture_output=True,
         check=False,
     )
-    metadata = dict(
-        re.findall(r"^\s{4}(\w+)\s*: (.*)$", proc.stderr.decode("utf-8"), re.MULTILINE)
-    )
+    metadata = dict(re.findall(r"^\s{4}(\w+)\s*: (.*)$", proc.stderr.decode("utf-8"), re.MULTILINE))
     assert metadata["title"] == TITLE
     assert metadata["artist"] == STATION
     assert metadata["album"] == PODCAST
@@ -150,9 +139,7 @@ def test_strings_are_nfc(sample_mp3: Path) -> None:
     decomposed = unicodedata.normalize("NFD", TITLE)
     assert decomposed != TITLE
 
-    write_tags(
-        sample_mp3, _tags(title=decomposed, comment=unicodedata.normalize("NFD", LEAD))
-    )
+    write_tags(sample_mp3, _tags(title=decomposed, comment=unicodedata.normalize("NFD", LEAD)))
 
     id3 = ID3(sample_mp3, translate=False)
     assert _text(id3, "TIT2") == TITLE
@@ -181,22 +168,14 @@ def test_retag_is_an_in_place_write(sample_mp3: Path) -> None:
     assert _text(ID3(sample_mp3), "TIT2") == TITLE + " (cập nhật)"
 
 
-@pytest.mark.parametrize(
-    "ape_last", [False, True], ids=["ape-then-id3v1", "id3v1-then-ape"]
-)
-def test_only_the_tag_regions_change_and_legacy_tags_are_gone(
-    sample_mp3: Path, ape_last: bool
-) -> None:
+@pytest.mark.parametrize("ape_last", [False, True], ids=["ape-then-id3v1", "id3v1-then-ape"])
+def test_only_the_tag_regions_change_and_legacy_tags_are_gone(sample_mp3: Path, ape_last: bool) -> None:
     pristine = sample_mp3.read_bytes()  # ffmpeg's own ID3v2.4 tag, then the MPEG frames
     audio = pristine[_id3v2_end(pristine) :]
     # What a station's file may bring: a v2.4 tag with CP1258 bytes read as
     # Latin-1 and a big picture, an ID3v1 tag, an APEv2 tag full of junk.
     old = ID3(sample_mp3)
-    old.add(
-        TIT2(
-            encoding=Encoding.LATIN1, text="LEGACY Ch\xedmh quy\xd2n \xf0\xe8i tho\xb9i"
-        )
-    )
+    old.add(TIT2(encoding=Encoding.LATIN1, text="LEGACY Ch\xedmh quy\xd2n \xf0\xe8i tho\xb9i"))
     old.add(TPE1(encoding=Encoding.LATIN1, text="LEGACY-ARTIST"))
     old.add(
         APIC(
@@ -223,9 +202,7 @@ def test_only_the_tag_regions_change_and_legacy_tags_are_gone(
     assert junked[start : start + len(audio)] == audio
     trailer = junked[start + len(audio) :]
     assert trailer.startswith(b"TAG" if ape_last else b"APETAGEX")
-    assert (
-        b"APETAGEX" in trailer[-32:] if ape_last else trailer[-128:].startswith(b"TAG")
-    )
+    assert b"APETAGEX" in trailer[-32:] if ape_last else trailer[-128:].startswith(b"TAG")
 
     write_tags(sample_mp3, _tags())
 

@@ -80,9 +80,7 @@ def test_good_feed_has_no_problem() -> None:
 
 def test_good_feed_built_with_lxml_has_no_problem() -> None:
     # Re-serialised by lxml (different whitespace, quoting, CDATA turned into escaped text).
-    data = etree.tostring(
-        etree.fromstring(feed()), xml_declaration=True, encoding="UTF-8"
-    )
+    data = etree.tostring(etree.fromstring(feed()), xml_declaration=True, encoding="UTF-8")
     assert validate_feed(data) == []
 
 
@@ -94,9 +92,7 @@ def test_malformed_xml_is_one_error_not_an_exception() -> None:
     assert "line" in problems[0].message
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"not xml at all", b"<rss><channel></rss>", b"<a>\x01</a>"]
-)
+@pytest.mark.parametrize("data", [b"", b"not xml at all", b"<rss><channel></rss>", b"<a>\x01</a>"])
 def test_unparsable_inputs_are_one_error(data: bytes) -> None:
     assert rules(validate_feed(data)) == ["xml.wellformed"]
 
@@ -198,26 +194,18 @@ def test_matching_or_unknown_sizes_pass() -> None:
     assert validate_feed(feed(), enclosure_size=sizes.get) == []
 
 
-@pytest.mark.parametrize(
-    "length", ['length="0"', 'length="-5"', 'length="4.5 MB"', 'length=""']
-)
+@pytest.mark.parametrize("length", ['length="0"', 'length="-5"', 'length="4.5 MB"', 'length=""'])
 def test_length_must_be_a_positive_integer(length: str) -> None:
-    problem = only(
-        validate_feed(feed('length="48213"', length)), "item.enclosure.length"
-    )
+    problem = only(validate_feed(feed('length="48213"', length)), "item.enclosure.length")
     assert problem.severity is Severity.ERROR
 
 
 def test_missing_length_is_an_error() -> None:
-    assert rules(validate_feed(feed(' length="48213"', ""))) == [
-        "item.enclosure.length"
-    ]
+    assert rules(validate_feed(feed(' length="48213"', ""))) == ["item.enclosure.length"]
 
 
 def test_duplicate_guid_is_an_error_naming_both_items() -> None:
-    data = feed(
-        "radiocast:150e8fae:2021-11-21-ky-84", "radiocast:150e8fae:2021-12-19-ky-85"
-    )
+    data = feed("radiocast:150e8fae:2021-11-21-ky-84", "radiocast:150e8fae:2021-12-19-ky-85")
     problem = only(validate_feed(data), "item.guid.unique")
     assert problem.severity is Severity.ERROR
     assert "Kỳ 84" in problem.message
@@ -226,9 +214,7 @@ def test_duplicate_guid_is_an_error_naming_both_items() -> None:
 
 
 def test_missing_guid_is_an_error() -> None:
-    data = feed(
-        '<guid isPermaLink="false">radiocast:150e8fae:2021-11-21-ky-84</guid>', ""
-    )
+    data = feed('<guid isPermaLink="false">radiocast:150e8fae:2021-11-21-ky-84</guid>', "")
     assert "Kỳ 84" in only(validate_feed(data), "item.guid").message
 
 
@@ -258,17 +244,13 @@ def test_bad_pub_date_is_an_error() -> None:
     ],
 )
 def test_pub_date_zone_and_weekday(date: str, severity: Severity, words: str) -> None:
-    problem = only(
-        validate_feed(feed("Sun, 21 Nov 2021 08:00:00 +0700", date)), "item.pubDate"
-    )
+    problem = only(validate_feed(feed("Sun, 21 Nov 2021 08:00:00 +0700", date)), "item.pubDate")
     assert problem.severity is severity
     assert words in problem.message
 
 
 def test_missing_pub_date_is_an_error() -> None:
-    assert rules(
-        validate_feed(feed("<pubDate>Sun, 21 Nov 2021 08:00:00 +0700</pubDate>", ""))
-    ) == ["item.pubDate"]
+    assert rules(validate_feed(feed("<pubDate>Sun, 21 Nov 2021 08:00:00 +0700</pubDate>", ""))) == ["item.pubDate"]
 
 
 @pytest.mark.parametrize(
@@ -286,9 +268,7 @@ def test_title_with_html_is_an_error(title: str) -> None:
 
 
 def test_title_over_255_characters_is_an_error() -> None:
-    problem = only(
-        validate_feed(feed("Kỳ 84: Cải cách hành chính", "ệ" * 256)), "item.title"
-    )
+    problem = only(validate_feed(feed("Kỳ 84: Cải cách hành chính", "ệ" * 256)), "item.title")
     assert "256" in problem.message
     assert validate_feed(feed("Kỳ 84: Cải cách hành chính", "ệ" * 255)) == []
 
@@ -303,9 +283,7 @@ def test_missing_title_is_an_error_naming_the_guid() -> None:
 
 def test_missing_enclosure_is_an_error() -> None:
     problem = only(
-        validate_feed(
-            feed(f'<enclosure url="{EP1}" length="48213" type="audio/mpeg"/>', "")
-        ),
+        validate_feed(feed(f'<enclosure url="{EP1}" length="48213" type="audio/mpeg"/>', "")),
         "item.enclosure",
     )
     assert problem.severity is Severity.ERROR
@@ -355,9 +333,7 @@ def test_description_over_4000_bytes_is_an_error(scope: str) -> None:
 
 
 def test_description_with_raw_xhtml_is_an_error() -> None:
-    problems = validate_feed(
-        feed("Người dân hỏi, lãnh đạo trả lời.", "<p>Người dân hỏi</p>")
-    )
+    problems = validate_feed(feed("Người dân hỏi, lãnh đạo trả lời.", "<p>Người dân hỏi</p>"))
     assert rules(problems, Severity.ERROR) == ["item.description"]
 
 
@@ -515,35 +491,27 @@ def test_duration_format(duration: str, ok: bool) -> None:
         ('<rss version="2.0"', '<rss version="0.92"', "rss.version", Severity.ERROR),
     ],
 )
-def test_channel_and_item_rules(
-    old: str, new: str, rule: str, severity: Severity
-) -> None:
+def test_channel_and_item_rules(old: str, new: str, rule: str, severity: Severity) -> None:
     problem = only(validate_feed(feed(old, new)), rule)
     assert problem.severity is severity
     assert len(validate_feed(feed(old, new))) == 1
 
 
 def test_wrong_itunes_namespace_is_one_error_not_a_cascade() -> None:
-    problems = validate_feed(
-        feed(ITUNES_NS, "http://www.itunes.com/DTDs/Podcast-1.0.dtd")
-    )
+    problems = validate_feed(feed(ITUNES_NS, "http://www.itunes.com/DTDs/Podcast-1.0.dtd"))
     assert rules(problems) == ["namespace.itunes"]
     assert "DTDs" in problems[0].message
 
 
 def test_old_podcast_namespace_is_a_warning() -> None:
-    legacy = (
-        "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
-    )
+    legacy = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
     problems = validate_feed(feed(PODCAST_NS, legacy))
     assert rules(problems) == ["namespace.podcast"]
     assert problems[0].severity is Severity.WARNING
 
 
 def test_missing_podcast_namespace_misses_its_tags() -> None:
-    data = feed(
-        f' xmlns:podcast="{PODCAST_NS}"', ' xmlns:podcast="https://example.com/ns"'
-    )
+    data = feed(f' xmlns:podcast="{PODCAST_NS}"', ' xmlns:podcast="https://example.com/ns"')
     problems = validate_feed(data)
     assert "namespace.podcast" in rules(problems, Severity.ERROR)
 
@@ -568,26 +536,18 @@ def test_declared_encoding_other_than_utf8_is_an_error() -> None:
 
 
 def test_missing_xml_declaration_is_a_warning() -> None:
-    assert rules(
-        validate_feed(feed('<?xml version="1.0" encoding="UTF-8"?>\n', ""))
-    ) == ["xml.declaration"]
+    assert rules(validate_feed(feed('<?xml version="1.0" encoding="UTF-8"?>\n', ""))) == ["xml.declaration"]
 
 
 def test_root_and_channel() -> None:
     declaration = b'<?xml version="1.0" encoding="UTF-8"?>'
-    assert rules(validate_feed(declaration + b"<feed><title>x</title></feed>")) == [
-        "rss.root"
-    ]
-    assert rules(validate_feed(declaration + b'<rss version="2.0"><item/></rss>')) == [
-        "rss.channel"
-    ]
+    assert rules(validate_feed(declaration + b"<feed><title>x</title></feed>")) == ["rss.root"]
+    assert rules(validate_feed(declaration + b'<rss version="2.0"><item/></rss>')) == ["rss.channel"]
 
 
 def test_nfd_text_is_a_warning() -> None:
     title = "Kỳ 84: Cải cách hành chính"
-    problem = only(
-        validate_feed(feed(title, unicodedata.normalize("NFD", title))), "text.nfc"
-    )
+    problem = only(validate_feed(feed(title, unicodedata.normalize("NFD", title))), "text.nfc")
     assert problem.severity is Severity.WARNING
     assert "<title>" in problem.message
 

@@ -119,11 +119,11 @@ class Catalog:
         try:
             (version,) = self._db.execute("PRAGMA user_version").fetchone()
         except sqlite3.DatabaseError as e:
-            raise CatalogError(f"{self.path}: not a radiocast catalog ({e})", hint="move it away and publish again") from e
-        if version > len(MIGRATIONS):
             raise CatalogError(
-                f"{self.path}: made by a newer radiocast (schema {version})", hint="upgrade radiocast"
-            )
+                f"{self.path}: not a radiocast catalog ({e})", hint="move it away and publish again"
+            ) from e
+        if version > len(MIGRATIONS):
+            raise CatalogError(f"{self.path}: made by a newer radiocast (schema {version})", hint="upgrade radiocast")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction() as db:
                 for statement in filter(str.strip, script.split(";")):
@@ -212,7 +212,10 @@ class Catalog:
             db.execute("DELETE FROM seed_errors WHERE seed = ?", (seed,))
 
     def seed_errors(self) -> list[SeedFailure]:
-        return [SeedFailure(seed=r["seed"], error=r["error"]) for r in self._query("SELECT * FROM seed_errors ORDER BY seed")]
+        return [
+            SeedFailure(seed=r["seed"], error=r["error"])
+            for r in self._query("SELECT * FROM seed_errors ORDER BY seed")
+        ]
 
 
 @contextmanager

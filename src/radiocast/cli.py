@@ -61,9 +61,19 @@ def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool, debug: b
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default="Podcast mới", show_default=True, help="The podcast's title.")
-@click.option("--base-url", default="http://127.0.0.1:8000/", show_default=True, help="Public URL of the workspace root, ending with '/'.")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000/",
+    show_default=True,
+    help="Public URL of the workspace root, ending with '/'.",
+)
 @click.option("--author", default="Đài Truyền thanh", show_default=True, help="The station or person responsible.")
-@click.option("--email", default="podcast@example.com", show_default=True, help="The owner's e-mail (podcast directories write to it).")
+@click.option(
+    "--email",
+    default="podcast@example.com",
+    show_default=True,
+    help="The owner's e-mail (podcast directories write to it).",
+)
 @click.pass_obj
 def init(obj: dict[str, Any], directory: Path | None, title: str, base_url: str, author: str, email: str) -> None:
     """Create a workspace: podcast.toml, seeds/, audio/, feeds/ and a default cover.
@@ -75,15 +85,21 @@ def init(obj: dict[str, Any], directory: Path | None, title: str, base_url: str,
     """
     root = obj["root"] / directory if directory else obj["root"]
     ws = scaffold.create_workspace(root, title=title, base_url=base_url, author=author, email=email)
-    click.echo(f"Created workspace {ws.root}: edit {ws.config_path.name}, put seeds in seeds/, then run radiocast publish")
+    click.echo(
+        f"Created workspace {ws.root}: edit {ws.config_path.name}, put seeds in seeds/, then run radiocast publish"
+    )
 
 
 @cli.command()
 @click.argument("seeds", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--base-url", help="Override podcast.base_url for this run (new episodes' URLs keep it).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True, help="Episodes fetched at once.")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True, help="Episodes fetched at once."
+)
 @click.option("--refresh", is_flag=True, help="Ask the source again (conditional GET) for already published episodes.")
-@click.option("--wait", "wait_s", type=click.FloatRange(0), default=0, help="Seconds to wait for another publish to finish.")
+@click.option(
+    "--wait", "wait_s", type=click.FloatRange(0), default=0, help="Seconds to wait for another publish to finish."
+)
 @click.pass_obj
 def publish(
     obj: dict[str, Any], seeds: tuple[Path, ...], base_url: str | None, jobs: int, refresh: bool, wait_s: float
@@ -100,7 +116,13 @@ def publish(
     """
     with PublishDisplay(quiet=obj["quiet"]) as display:
         report = pipeline.publish(
-            obj["root"], list(seeds) or None, base_url=base_url, jobs=jobs, refresh=refresh, lock_wait_s=wait_s, progress=display
+            obj["root"],
+            list(seeds) or None,
+            base_url=base_url,
+            jobs=jobs,
+            refresh=refresh,
+            lock_wait_s=wait_s,
+            progress=display,
         )
     counts = {o: sum(r.outcome is o for r in report.results) for o in pipeline.Outcome}
     click.echo(
@@ -128,7 +150,9 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
         return
     table = Table("slug", "title", "date", "state", "last error", box=None, pad_edge=False)
     for r in rows:
-        table.add_row(r.slug or "-", r.title or "-", f"{r.date:%Y-%m-%d %H:%M}" if r.date else "-", r.state, r.error or "")
+        table.add_row(
+            r.slug or "-", r.title or "-", f"{r.date:%Y-%m-%d %H:%M}" if r.date else "-", r.state, r.error or ""
+        )
     out = Console(highlight=False)
     if not out.is_terminal:
         # Piped or redirected: never truncate slugs or errors to a guessed width.
@@ -187,7 +211,12 @@ def serve_command(obj: dict[str, Any], host: str, port: int) -> None:
     from radiocast.serve import serve  # werkzeug is loaded only for this command
 
     root: Path = obj["root"]
-    serve(root, host=host, port=port, ready=lambda url: stderr.print(f"Serving {root.resolve()} at {url} (Ctrl-C stops)", markup=False))
+    serve(
+        root,
+        host=host,
+        port=port,
+        ready=lambda url: stderr.print(f"Serving {root.resolve()} at {url} (Ctrl-C stops)", markup=False),
+    )
 
 
 def main() -> None:

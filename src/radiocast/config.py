@@ -24,13 +24,56 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "History": (),
     "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"),
     "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
-    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies", "Home & Garden", "Video Games"),
+    "Leisure": (
+        "Animation & Manga",
+        "Automotive",
+        "Aviation",
+        "Crafts",
+        "Games",
+        "Hobbies",
+        "Home & Garden",
+        "Video Games",
+    ),
     "Music": ("Music Commentary", "Music History", "Music Interviews"),
-    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics", "Sports News", "Tech News"),
+    "News": (
+        "Business News",
+        "Daily News",
+        "Entertainment News",
+        "News Commentary",
+        "Politics",
+        "Sports News",
+        "Tech News",
+    ),
     "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality"),
-    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics", "Natural Sciences", "Nature", "Physics", "Social Sciences"),
+    "Science": (
+        "Astronomy",
+        "Chemistry",
+        "Earth Sciences",
+        "Life Sciences",
+        "Mathematics",
+        "Natural Sciences",
+        "Nature",
+        "Physics",
+        "Social Sciences",
+    ),
     "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"),
-    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling"),
+    "Sports": (
+        "Baseball",
+        "Basketball",
+        "Cricket",
+        "Fantasy Sports",
+        "Football",
+        "Golf",
+        "Hockey",
+        "Rugby",
+        "Running",
+        "Soccer",
+        "Swimming",
+        "Tennis",
+        "Volleyball",
+        "Wilderness",
+        "Wrestling",
+    ),
     "Technology": (),
     "True Crime": (),
     "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
@@ -111,7 +154,9 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ConfigError(f"{source}: podcast.timezone = {timezone!r} is not a known time zone", hint='use "Asia/Ho_Chi_Minh"') from e
+        raise ConfigError(
+            f"{source}: podcast.timezone = {timezone!r} is not a known time zone", hint='use "Asia/Ho_Chi_Minh"'
+        ) from e
     config = PodcastConfig(
         title=text["title"],
         description=text["description"],
@@ -159,7 +204,9 @@ def parse_categories(value: list[Any], source: Path) -> tuple[Category, ...]:
 def with_base_url(config: PodcastConfig, base_url: str) -> PodcastConfig:
     """Override base_url (the --base-url flag), validated like the file's value."""
     if not _BASE_URL.match(base_url):
-        raise ConfigError(f"--base-url {base_url!r} must be an http(s) URL ending with '/'", hint=f"try {base_url.rstrip('/')}/")
+        raise ConfigError(
+            f"--base-url {base_url!r} must be an http(s) URL ending with '/'", hint=f"try {base_url.rstrip('/')}/"
+        )
     return replace(config, base_url=base_url)
 
 
@@ -211,7 +258,14 @@ def _check_keys(table: dict[str, Any], schema: dict[str, type | tuple[type, ...]
             raise ConfigError(f"{source}: {prefix}{key} must be {want}, got {value!r}")
 
 
-_TOML_TYPE = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list", dict: "a table"}
+_TOML_TYPE = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def _text(value: str) -> str:
@@ -221,6 +275,7 @@ def _text(value: str) -> str:
 def _workspace_path(value: str, key: str, source: Path) -> Path:
     path = Path(value)
     if path.is_absolute() or ".." in path.parts:
-        raise ConfigError(f"{source}: {key} = {value!r} must be a path inside the workspace", hint='e.g. "audio/cover.jpg"')
+        raise ConfigError(
+            f"{source}: {key} = {value!r} must be a path inside the workspace", hint='e.g. "audio/cover.jpg"'
+        )
     return path
-

@@ -83,7 +83,9 @@ class PublishDisplay:
             self._bars.console.print(error_line(result.error or result.seed), markup=False, soft_wrap=True)
         elif not self._quiet and result.outcome is not Outcome.UNCHANGED:
             target = f"audio/{result.slug}.mp3" if result.slug else ""
-            self._bars.console.print(f"{result.outcome.value:<10} {result.seed} → {target}", markup=False, soft_wrap=True)
+            self._bars.console.print(
+                f"{result.outcome.value:<10} {result.seed} → {target}", markup=False, soft_wrap=True
+            )
 
 
 def _shorten(text: str, width: int = 40) -> str:

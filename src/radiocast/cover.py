@@ -38,17 +38,13 @@ _TITLE = (255, 255, 255)
 _SUBTITLE = (214, 228, 240)
 
 
-def render_cover(
-    title: str, *, subtitle: str | None = None, size: int = COVER_MAX_PX
-) -> bytes:
+def render_cover(title: str, *, subtitle: str | None = None, size: int = COVER_MAX_PX) -> bytes:
     """Draw a square JPEG cover with *title* (and *subtitle*) centred on a plain design.
 
     Raises ConfigError when the text is empty or has characters the bundled font cannot draw.
     """
     if not COVER_MIN_PX <= size <= COVER_MAX_PX:
-        raise ValueError(
-            f"cover size {size} is outside {COVER_MIN_PX}..{COVER_MAX_PX} px"
-        )
+        raise ValueError(f"cover size {size} is outside {COVER_MIN_PX}..{COVER_MAX_PX} px")
     title = " ".join(unicodedata.normalize("NFC", title).split())
     subtitle = " ".join(unicodedata.normalize("NFC", subtitle or "").split()) or None
     if not title:
@@ -81,9 +77,7 @@ def render_cover(
         line_gap=0.22,
     )
     rule_y = max(title_bottom + 50 * u, 810 * u)
-    draw.rectangle(
-        (size / 2 - 70 * u, rule_y, size / 2 + 70 * u, rule_y + 8 * u), fill=_ACCENT
-    )
+    draw.rectangle((size / 2 - 70 * u, rule_y, size / 2 + 70 * u, rule_y + 8 * u), fill=_ACCENT)
     if subtitle:
         _draw_block(
             draw,
@@ -95,9 +89,7 @@ def render_cover(
             fill=_SUBTITLE,
             line_gap=0.3,
         )
-    return _encode_jpeg(
-        img, max_bytes=COVER_MAX_BYTES, qualities=(92, 88, 84, 80, 75, 70)
-    )
+    return _encode_jpeg(img, max_bytes=COVER_MAX_BYTES, qualities=(92, 88, 84, 80, 75, 70))
 
 
 def cover_thumbnail(path: Path, *, size: int = COVER_MIN_PX) -> bytes:
@@ -153,31 +145,19 @@ def check_cover(path: Path) -> list[str]:
     if fmt not in ("JPEG", "PNG"):
         problems.append(f"{name} is {fmt}, not JPEG or PNG; convert it to JPEG")
     if expected is None:
-        problems.append(
-            f"{name} has the extension {path.suffix!r}; Apple needs .jpg or .png"
-        )
+        problems.append(f"{name} has the extension {path.suffix!r}; Apple needs .jpg or .png")
     elif fmt in ("JPEG", "PNG") and fmt != expected:
-        problems.append(
-            f"{name} is really a {fmt} file; rename it or convert it to {expected}"
-        )
+        problems.append(f"{name} is really a {fmt} file; rename it or convert it to {expected}")
     if width != height:
-        problems.append(
-            f"{name} is {width}×{height} px, not square; crop it to a square"
-        )
-    if not (
-        COVER_MIN_PX <= width <= COVER_MAX_PX and COVER_MIN_PX <= height <= COVER_MAX_PX
-    ):
+        problems.append(f"{name} is {width}×{height} px, not square; crop it to a square")
+    if not (COVER_MIN_PX <= width <= COVER_MAX_PX and COVER_MIN_PX <= height <= COVER_MAX_PX):
         problems.append(
             f"{name} is {width}×{height} px; Apple needs {COVER_MIN_PX}..{COVER_MAX_PX} px (3000 recommended)"
         )
     if mode != "RGB":
-        problems.append(
-            f"{name} uses colour mode {mode}; Apple needs RGB (save it as RGB, no alpha)"
-        )
+        problems.append(f"{name} uses colour mode {mode}; Apple needs RGB (save it as RGB, no alpha)")
     if size_bytes > COVER_MAX_BYTES:
-        problems.append(
-            f"{name} is {size_bytes // 1024} KB; keep it at most {COVER_MAX_BYTES // 1024} KB"
-        )
+        problems.append(f"{name} is {size_bytes // 1024} KB; keep it at most {COVER_MAX_BYTES // 1024} KB")
     return problems
 
 
@@ -208,9 +188,7 @@ def _font_bytes(face: str) -> bytes:
 def _font(face: str, px: int) -> ImageFont.FreeTypeFont:
     # Vietnamese NFC text is precomposed: the basic layout needs no shaping
     # library and draws the same pixels on every machine.
-    return ImageFont.truetype(
-        io.BytesIO(_font_bytes(face)), px, layout_engine=ImageFont.Layout.BASIC
-    )
+    return ImageFont.truetype(io.BytesIO(_font_bytes(face)), px, layout_engine=ImageFont.Layout.BASIC)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str] | None:
@@ -227,9 +205,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str] | 
     return lines
 
 
-def _balance(
-    text: str, font: ImageFont.FreeTypeFont, width: float, count: int
-) -> list[str]:
+def _balance(text: str, font: ImageFont.FreeTypeFont, width: float, count: int) -> list[str]:
     """Narrow the wrap width while the line count holds, so lines come out of similar length."""
     best = _wrap(text, font, width) or [text]
     lo, hi = width * 0.5, width
@@ -278,15 +254,11 @@ def _draw_block(
     ink_height = (len(lines) - 1) * pitch + max(bottoms) - ink_top
     baseline = y + (height - ink_height) / 2 - ink_top
     for i, line in enumerate(lines):
-        draw.text(
-            (centre_x, baseline + i * pitch), line, font=font, fill=fill, anchor="ms"
-        )
+        draw.text((centre_x, baseline + i * pitch), line, font=font, fill=fill, anchor="ms")
     return baseline + (len(lines) - 1) * pitch + max(bottoms)
 
 
-def _clip(
-    text: str, font: ImageFont.FreeTypeFont, width: float, count: int
-) -> list[str]:
+def _clip(text: str, font: ImageFont.FreeTypeFont, width: float, count: int) -> list[str]:
     """Wrap at the smallest size, breaking overlong words, and end with an ellipsis after *count* lines."""
     words: list[str] = []
     for word in text.split(" "):
@@ -307,26 +279,20 @@ def _clip(
     return lines
 
 
-def _draw_waves(
-    draw: ImageDraw.ImageDraw, *, centre: tuple[float, float], u: float
-) -> None:
+def _draw_waves(draw: ImageDraw.ImageDraw, *, centre: tuple[float, float], u: float) -> None:
     """A transmitter dot with broadcast arcs either side: the station's "on air" mark."""
     cx, cy = centre
     r = 16 * u
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_ACCENT)
     for i, radius in enumerate((48, 82, 116)):
         rr = radius * u
-        colour = (
-            _ACCENT if i == 0 else _mix(_SUBTITLE, _BACKGROUND, 0.5 if i == 1 else 0.28)
-        )
+        colour = _ACCENT if i == 0 else _mix(_SUBTITLE, _BACKGROUND, 0.5 if i == 1 else 0.28)
         bbox = (cx - rr, cy - rr, cx + rr, cy + rr)
         for start in (-40, 140):
             draw.arc(bbox, start, start + 80, fill=colour, width=round(11 * u))
 
 
-def _mix(
-    a: tuple[int, int, int], b: tuple[int, int, int], t: float
-) -> tuple[int, int, int]:
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
     """*t* of colour *a* over *b*."""
     return (
         round(a[0] * t + b[0] * (1 - t)),
@@ -339,9 +305,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     """Flatten any mode (CMYK, palette, grey, alpha) onto RGB; transparency becomes white."""
     if img.mode == "RGB":
         return img.copy()
-    if img.mode in ("RGBA", "LA", "PA") or (
-        img.mode == "P" and "transparency" in img.info
-    ):
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
@@ -349,9 +313,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def _encode_jpeg(
-    img: Image.Image, *, max_bytes: int, qualities: tuple[int, ...]
-) -> bytes:
+def _encode_jpeg(img: Image.Image, *, max_bytes: int, qualities: tuple[int, ...]) -> bytes:
     """The best-quality baseline JPEG of *img* that fits *max_bytes* (else the smallest tried)."""
     data = b""
     for quality in qualities:

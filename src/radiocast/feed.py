@@ -116,9 +116,7 @@ def _ordered(episodes: Sequence[Episode]) -> list[Episode]:
                 hint=f"re-run `radiocast publish` so {ep.audio_path} is measured",
             )
         if not ep.guid.strip():
-            raise FeedError(
-                f"episode {ep.slug} has an empty GUID", hint="fix the catalog row"
-            )
+            raise FeedError(f"episode {ep.slug} has an empty GUID", hint="fix the catalog row")
         if (other := by_guid.get(ep.guid)) is not None:
             raise FeedError(
                 f"episodes {other.slug} and {ep.slug} share the GUID {ep.guid}",
@@ -168,9 +166,7 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
 
     itunes = fg.podcast
     itunes.itunes_author(_line(config.author))
-    itunes.itunes_owner(
-        name=_line(config.owner_name), email=xml_safe(config.owner_email.strip())
-    )
+    itunes.itunes_owner(name=_line(config.owner_name), email=xml_safe(config.owner_email.strip()))
     itunes.itunes_image(config.image_url)
     if itunes.itunes_image() != config.image_url:
         # feedgen drops a URL not ending in .jpg/.png without a word.
@@ -179,10 +175,7 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
             hint="save the cover as e.g. audio/cover.jpg and set podcast.image to it",
         )
     itunes.itunes_category(
-        [
-            {"cat": xml_safe(c.name), **({"sub": xml_safe(c.sub)} if c.sub else {})}
-            for c in config.categories
-        ]
+        [{"cat": xml_safe(c.name), **({"sub": xml_safe(c.sub)} if c.sub else {})} for c in config.categories]
     )
     itunes.itunes_type("episodic")
 
@@ -240,9 +233,7 @@ def _finish(xml: bytes, *, has_items: bool) -> bytes:
         channel = root[0]
         for elem in channel.findall("lastBuildDate"):
             channel.remove(elem)
-    return etree.tostring(
-        root, encoding="UTF-8", xml_declaration=True, pretty_print=True
-    )
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 
 # --- text -----------------------------------------------------------------------------------------
@@ -300,9 +291,7 @@ def _description_html(paragraphs: Iterable[str]) -> str:
                     _p(
                         _shorten(
                             text,
-                            lambda s: (
-                                len(_p(s).encode("utf-8")) <= MAX_DESCRIPTION_BYTES
-                            ),
+                            lambda s: len(_p(s).encode("utf-8")) <= MAX_DESCRIPTION_BYTES,
                         )
                     )
                 )

@@ -24,13 +24,18 @@ def atomic_path(final: Path, *, staging_dir: Path | None = None) -> Iterator[Pat
     tmp = Path(name)
     try:
         yield tmp
-        with tmp.open("rb+") as f:
-            os.fsync(f.fileno())
-        # mkstemp creates 0600; published files must be readable by a web server.
-        tmp.chmod(0o644)
-        tmp.replace(final)
+        move_into_place(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def move_into_place(src: Path, final: Path) -> None:
+    """Flush *src* to disk and rename it onto *final* (same filesystem), world-readable."""
+    with src.open("rb+") as f:
+        os.fsync(f.fileno())
+    # mkstemp creates 0600; published files must be readable by a web server.
+    src.chmod(0o644)
+    src.replace(final)
 
 
 def write_atomic(final: Path, data: bytes) -> None:

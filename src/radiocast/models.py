@@ -136,3 +136,41 @@ class Channel:
 
     config: PodcastConfig
     podcast_guid: str
+
+
+class Role(StrEnum):
+    HOST = "host"
+    GUEST = "guest"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Speaker:
+    name: str
+    role: Role = Role.GUEST
+    office: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chapter:
+    start_ms: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recording:
+    """A station recording described by an episode manifest (seeds/*.toml)."""
+
+    seed: str
+    title: str
+    published: datetime
+    audio: str  # an http(s) URL, or a path relative to the workspace
+    summary: str = ""
+    episode: int | None = None
+    season: int | None = None
+    transcript: Path | None = None  # relative to the workspace
+    speakers: tuple[Speaker, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
+
+    @property
+    def is_remote(self) -> bool:
+        return self.audio.startswith(("http://", "https://"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from radiocast.cover import cover_thumbnail
 from radiocast.errors import ConfigError, EpisodeError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid
 from radiocast.fetch import Fetcher, fetch_bytes, remote_size
-from radiocast.files import write_atomic
+from radiocast.files import move_into_place, write_atomic
 from radiocast.models import Article, Channel, Episode, EpisodeState, FetchSettings, PodcastConfig
 from radiocast.seeds import ARTICLE_SUFFIXES, is_seed, read_article
 from radiocast.tagging import EpisodeTags, write_tags
@@ -128,7 +127,9 @@ def publish(
     cover_jpeg = cover_thumbnail(cover_path)
     report = progress or _Silent()
     with workspace_lock(ws.lock_path, wait_s=lock_wait_s), Catalog(ws.catalog_path) as catalog:
-        channel = Channel(config=config, podcast_guid=catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url)))
+        channel = Channel(
+            config=config, podcast_guid=catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url))
+        )
         results: list[EpisodeResult] = []
         planned: list[_Job] = []
         claimed: dict[str, str] = {}
@@ -162,7 +163,9 @@ def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:
     if seeds:
         missing = [str(p) for p in seeds if not p.is_file()]
         if missing:
-            raise ConfigError(f"seed not found: {', '.join(missing)}", hint="give paths of seed files, e.g. seeds/*.txt")
+            raise ConfigError(
+                f"seed not found: {', '.join(missing)}", hint="give paths of seed files, e.g. seeds/*.txt"
+            )
         return sorted(seeds, key=lambda p: p.as_posix())
     if not ws.seeds_dir.is_dir():
         raise ConfigError(f"{ws.seeds_dir} does not exist", hint="run `radiocast init` or create it")
@@ -282,7 +285,9 @@ def _run(ws: Workspace, catalog: Catalog, fetcher: Fetcher, job: _Job, report: P
         message = f"{episode.seed}: {e}"
         catalog.update(episode.guid, state=EpisodeState.FAILED, error=message)
         log.debug("episode %s failed", episode.seed, exc_info=True)
-        result = EpisodeResult(seed=episode.seed, outcome=Outcome.FAILED, slug=episode.slug, title=episode.title, error=message)
+        result = EpisodeResult(
+            seed=episode.seed, outcome=Outcome.FAILED, slug=episode.slug, title=episode.title, error=message
+        )
     else:
         result = _result(episode, outcome)
     report.finished(result)
@@ -324,8 +329,7 @@ def _work(ws: Workspace, catalog: Catalog, fetcher: Fetcher, job: _Job, partial:
     write_tags(partial, job.tags)
     catalog.update(episode.guid, state=EpisodeState.TAGGED, duration_ms=info.duration_ms)
     ws.audio_dir.mkdir(parents=True, exist_ok=True)
-    partial.chmod(0o644)
-    os.replace(partial, final)
+    move_into_place(partial, final)
     catalog.update(
         episode.guid,
         state=EpisodeState.PUBLISHED,
@@ -410,7 +414,9 @@ def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
     settings = config.fetch if config else FetchSettings()
     if feed is None:
         if config is None:
-            raise ConfigError(f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE, or give a FEED")
+            raise ConfigError(
+                f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE, or give a FEED"
+            )
         path: Path | None = ws.feed_path
     elif feed.startswith(("http://", "https://")):
         path = None
@@ -422,7 +428,9 @@ def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
         try:
             data = path.read_bytes()
         except OSError as e:
-            raise ConfigError(f"cannot read the feed {path} ({e.strerror})", hint="run `radiocast publish` first") from e
+            raise ConfigError(
+                f"cannot read the feed {path} ({e.strerror})", hint="run `radiocast publish` first"
+            ) from e
 
     def enclosure_size(url: str) -> int | None:
         if config is not None and url.startswith(config.base_url):

@@ -26,12 +26,8 @@ PODCAST_NS: Final = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS: Final = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 _MEDIUM_BASES = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
-MEDIUMS: Final = frozenset(
-    {*_MEDIUM_BASES, "publisher", "course", *(f"{m}L" for m in _MEDIUM_BASES), "mixed"}
-)
-TRANSCRIPT_TYPES: Final = frozenset(
-    {"text/plain", "text/html", "text/vtt", "application/json", "application/x-subrip"}
-)
+MEDIUMS: Final = frozenset({*_MEDIUM_BASES, "publisher", "course", *(f"{m}L" for m in _MEDIUM_BASES), "mixed"})
+TRANSCRIPT_TYPES: Final = frozenset({"text/plain", "text/html", "text/vtt", "application/json", "application/x-subrip"})
 # Node text of person, location, updateFrequency, season name (FEED-SPEC §2.1).
 _NODE_MAX_CHARS: Final = 128
 
@@ -49,9 +45,7 @@ def xml_safe(text: str) -> str:
 def _node_text(text: str, what: str) -> str:
     text = " ".join(xml_safe(text).split())
     if not text:
-        raise FeedError(
-            f"podcast:{what} has an empty text", hint=f"give the {what} a name"
-        )
+        raise FeedError(f"podcast:{what} has an empty text", hint=f"give the {what} a name")
     return text[:_NODE_MAX_CHARS]
 
 
@@ -239,20 +233,12 @@ class Podcast2EntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedg
         _persons(item, self.persons)
         if self.season is not None:
             if self.season < 1:
-                raise FeedError(
-                    f"podcast:season {self.season} must be a positive integer"
-                )
+                raise FeedError(f"podcast:season {self.season} must be a positive integer")
             name = _node_text(self.season_name, "season") if self.season_name else None
             _sub(item, PODCAST_NS, "season", str(self.season), name=name)
         if self.episode is not None:
             if self.episode < 1:
-                raise FeedError(
-                    f"podcast:episode {self.episode} must be a positive number"
-                )
-            display = (
-                " ".join(xml_safe(self.episode_display).split())[:32]
-                if self.episode_display
-                else None
-            )
+                raise FeedError(f"podcast:episode {self.episode} must be a positive number")
+            display = " ".join(xml_safe(self.episode_display).split())[:32] if self.episode_display else None
             _sub(item, PODCAST_NS, "episode", str(self.episode), display=display)
         return item

@@ -32,7 +32,9 @@ def create_workspace(
     """Create podcast.toml, seeds/, audio/, feeds/ and a default cover under *root*."""
     ws = Workspace(root)
     if ws.config_path.exists():
-        raise ConfigError(f"{ws.config_path} already exists", hint="this folder is a workspace already: edit podcast.toml")
+        raise ConfigError(
+            f"{ws.config_path} already exists", hint="this folder is a workspace already: edit podcast.toml"
+        )
     document = {
         "podcast": {
             "title": title,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from radiocast.errors import SeedError
-from radiocast.models import Article
+from radiocast.models import Article, Chapter, Recording, Role, Speaker
 
 ARTICLE_SUFFIXES = (".txt",)
 
@@ -62,9 +64,7 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo) -> Article:
     if not lines or lines[0] in (lines[i] for i in (date_at, url_at) if i is not None):
         raise SeedError(f"{seed}: no title", hint="the first line of a seed must be the article's title")
     if date_at is None:
-        raise SeedError(
-            f"{seed}: no date", hint='add a line "Cập nhật ngày: DD/MM/YYYY HH:MM:SS" after the title'
-        )
+        raise SeedError(f"{seed}: no date", hint='add a line "Cập nhật ngày: DD/MM/YYYY HH:MM:SS" after the title')
     if url_at is None:
         raise SeedError(f"{seed}: no audio URL", hint="add the MP3's http(s) URL on its own line after the date")
     title = lines[0]
@@ -72,7 +72,9 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo) -> Article:
     audio_url = lines[url_at]
     parts = urlsplit(audio_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SeedError(f"{seed}: audio URL {audio_url!r} is not an http(s) URL", hint="link the MP3 over http or https")
+        raise SeedError(
+            f"{seed}: audio URL {audio_url!r} is not an http(s) URL", hint="link the MP3 over http or https"
+        )
 
     rest = [line for i, line in enumerate(lines) if i > header_end and i not in (date_at, url_at)]
     captions = tuple(line for line in rest if _CAPTION.search(line))
@@ -110,7 +112,9 @@ def _parse_date(line: str, *, seed: str, tz: ZoneInfo) -> datetime:
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as e:
-        raise SeedError(f"{seed}: date {line!r} is not a real date ({e})", hint="write it as DD/MM/YYYY HH:MM:SS") from e
+        raise SeedError(
+            f"{seed}: date {line!r} is not a real date ({e})", hint="write it as DD/MM/YYYY HH:MM:SS"
+        ) from e
 
 
 def _is_byline(line: str) -> bool:
@@ -121,3 +125,153 @@ def _is_byline(line: str) -> bool:
 def _name_case(byline: str) -> str:
     """'NGỌC TÂM' → 'Ngọc Tâm' (each word capitalised, separators kept)."""
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), byline)
+
+
+MANIFEST_SUFFIXES = (".toml",)
+_MANIFEST_KEYS = {"title", "date", "audio", "episode", "season", "summary", "transcript", "speakers", "chapters"}
+_MANIFEST_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:\.(\d{1,3}))?$")
+
+
+def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recording:
+    """Parse an episode manifest; every error names the file and the field."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as e:
+        raise SeedError(f"{seed}: cannot be read ({e.strerror})") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SeedError(
+            f"{seed}: not a valid TOML manifest ({e})", hint="fix the syntax (README: episode manifests)"
+        ) from e
+    unknown = sorted(set(data) - _MANIFEST_KEYS)
+    if unknown:
+        raise SeedError(
+            f"{seed}: unknown field {unknown[0]!r}", hint="valid fields: " + ", ".join(sorted(_MANIFEST_KEYS))
+        )
+    title = clean_line(_field(data, "title", str, seed, required=True))
+    if not title:
+        raise SeedError(f"{seed}: title is empty")
+    published = _manifest_date(data.get("date"), seed, tz)
+    audio = _field(data, "audio", str, seed, required=True).strip()
+    if not audio.startswith(("http://", "https://")):
+        _inside(audio, "audio", seed, root)
+    transcript = data.get("transcript")
+    if transcript is not None:
+        transcript = _inside(_field(data, "transcript", str, seed), "transcript", seed, root)
+    return Recording(
+        seed=seed,
+        title=title,
+        published=published,
+        audio=audio,
+        summary=unicodedata.normalize("NFC", _field(data, "summary", str, seed) or "").strip(),
+        episode=_positive(data, "episode", seed),
+        season=_positive(data, "season", seed),
+        transcript=transcript,
+        speakers=_speakers(data.get("speakers", []), seed),
+        chapters=_chapters(data.get("chapters", []), seed),
+    )
+
+
+def parse_clock(value: str) -> int:
+    """'HH:MM:SS[.mmm]' or 'MM:SS' → milliseconds; ValueError if malformed."""
+    match = _CLOCK.match(value.strip())
+    if not match:
+        raise ValueError(value)
+    hours, minutes, seconds, millis = match.groups()
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int((millis or "0").ljust(3, "0"))
+
+
+def _field(data: dict[str, Any], key: str, kind: type, seed: str, *, required: bool = False) -> Any:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise SeedError(f"{seed}: {key} is missing", hint=f"add {key} = … (README: episode manifests)")
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
+        raise SeedError(f"{seed}: {key} must be {_KIND[kind]}, got {value!r}")
+    return value
+
+
+_KIND = {str: "a string", int: "an integer", list: "a list"}
+
+
+def _manifest_date(value: object, seed: str, tz: ZoneInfo) -> datetime:
+    if value is None:
+        raise SeedError(f"{seed}: date is missing", hint='add date = "YYYY-MM-DD HH:MM" (local time)')
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(tz)
+        return value.replace(tzinfo=tz)
+    match = _MANIFEST_DATE.match(str(value).strip()) if isinstance(value, str) else None
+    if not match:
+        raise SeedError(f"{seed}: date {value!r} is not YYYY-MM-DD HH:MM", hint='e.g. date = "2021-12-25 08:00"')
+    year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=tz)
+    except ValueError as e:
+        raise SeedError(f"{seed}: date {value!r} is not a real date ({e})") from e
+
+
+def _inside(value: str, key: str, seed: str, root: Path) -> Path:
+    path = Path(value)
+    if path.is_absolute() or ".." in path.parts:
+        raise SeedError(f"{seed}: {key} {value!r} must be a path inside the workspace or an http(s) URL")
+    if not (root / path).is_file():
+        raise SeedError(f"{seed}: {key} file {value} not found", hint="check the path (relative to the workspace)")
+    return path
+
+
+def _positive(data: dict[str, Any], key: str, seed: str) -> int | None:
+    value = _field(data, key, int, seed)
+    if value is not None and value <= 0:
+        raise SeedError(f"{seed}: {key} must be a positive integer, got {value}")
+    return value  # type: ignore[no-any-return]
+
+
+def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
+    if not isinstance(value, list):
+        raise SeedError(f"{seed}: speakers must be a list of [[speakers]] tables")
+    speakers = []
+    for i, item in enumerate(value, start=1):
+        where = f"speakers[{i}]"
+        if not isinstance(item, dict):
+            raise SeedError(f"{seed}: {where} must be a table with name, role, office")
+        extra = sorted(set(item) - {"name", "role", "office"})
+        if extra:
+            raise SeedError(f"{seed}: {where}: unknown field {extra[0]!r}", hint="valid: name, role, office")
+        name = clean_line(str(item.get("name") or ""))
+        if not name:
+            raise SeedError(f"{seed}: {where}.name is missing")
+        role = str(item.get("role", "guest"))
+        if role not in {r.value for r in Role}:
+            raise SeedError(f"{seed}: {where}.role {role!r} is not a role", hint='use "host" or "guest"')
+        office = clean_line(str(item["office"])) if item.get("office") else None
+        speakers.append(Speaker(name=name, role=Role(role), office=office))
+    return tuple(speakers)
+
+
+def _chapters(value: object, seed: str) -> tuple[Chapter, ...]:
+    if not isinstance(value, list):
+        raise SeedError(f"{seed}: chapters must be a list of [[chapters]] tables")
+    chapters: list[Chapter] = []
+    for i, item in enumerate(value, start=1):
+        where = f"chapters[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("start"), str):
+            raise SeedError(f"{seed}: {where}.start is missing", hint='write start = "HH:MM:SS"')
+        extra = sorted(set(item) - {"start", "title"})
+        if extra:
+            raise SeedError(f"{seed}: {where}: unknown field {extra[0]!r}", hint="valid: start, title")
+        try:
+            start_ms = parse_clock(item["start"])
+        except ValueError:
+            raise SeedError(f"{seed}: {where}.start {item['start']!r} is not HH:MM:SS[.mmm]") from None
+        title = clean_line(str(item.get("title") or ""))
+        if not title:
+            raise SeedError(f"{seed}: {where}.title is missing")
+        if chapters and start_ms <= chapters[-1].start_ms:
+            raise SeedError(
+                f"{seed}: {where}.start {item['start']} is not after the previous chapter's",
+                hint="list chapters in time order",
+            )
+        chapters.append(Chapter(start_ms=start_ms, title=title))
+    return tuple(chapters)

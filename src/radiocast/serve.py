@@ -56,9 +56,7 @@ CONTENT_TYPES = {
 }
 CHAPTERS_TYPE = "application/json+chapters"
 # Text is worth compressing; media never is, and a Range must count the file's own bytes.
-COMPRESSIBLE = frozenset(
-    {".xml", ".xsl", ".html", ".json", ".vtt", ".srt", ".txt", ".css", ".js", ".svg"}
-)
+COMPRESSIBLE = frozenset({".xml", ".xsl", ".html", ".json", ".vtt", ".srt", ".txt", ".css", ".js", ".svg"})
 PRIVATE_NAMES = frozenset({"podcast.toml"})
 METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -96,9 +94,7 @@ def serve(
         raise ConfigError(f"{root}: not a directory", hint="pass -C WORKSPACE")
     # Bind here, not in make_server: werkzeug prints and sys.exit()s when the port is taken.
     try:
-        listener = socket.create_server(
-            (host, port), family=select_address_family(host, port)
-        )
+        listener = socket.create_server((host, port), family=select_address_family(host, port))
     except OSError as e:
         raise ConfigError(
             f"cannot listen on {host}:{port}: {e.strerror or e}",
@@ -143,9 +139,7 @@ class _Preview:
     def __init__(self, root: Path) -> None:
         self.root = Path(os.path.realpath(root))
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         try:
             response = self.respond(request)
@@ -173,22 +167,14 @@ class _Preview:
         if public.parts[0] == "feeds":
             # Web players fetch transcripts, chapters and the feed itself from other origins.
             response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Headers"] = (
-                "Range, If-None-Match, If-Modified-Since"
-            )
-            response.headers["Access-Control-Expose-Headers"] = (
-                "Content-Length, Content-Range, Accept-Ranges, ETag"
-            )
+            response.headers["Access-Control-Allow-Headers"] = "Range, If-None-Match, If-Modified-Since"
+            response.headers["Access-Control-Expose-Headers"] = "Content-Length, Content-Range, Accept-Ranges, ETag"
         return response
 
     def resolve(self, url_path: str) -> tuple[Path, PurePosixPath]:
         """The real file behind *url_path* and its public path; NotFound for anything not public."""
         # Strip one slash only: "//etc/passwd" stays absolute and safe_join refuses it.
-        joined = (
-            safe_join(str(self.root), url_path.removeprefix("/"))
-            if "\x00" not in url_path
-            else None
-        )
+        joined = safe_join(str(self.root), url_path.removeprefix("/")) if "\x00" not in url_path else None
         if joined is None:
             raise NotFound()
         public = PurePosixPath(joined).relative_to(self.root.as_posix())
@@ -198,23 +184,14 @@ class _Preview:
         except ValueError:
             raise NotFound() from None  # a symlink pointing out of the workspace
         # Both names count: ".radiocast/x" via a public symlink, or a public file via a hidden one.
-        if (
-            not public.parts
-            or _private(public.parts)
-            or _private(inside.parts)
-            or not real.is_file()
-        ):
+        if not public.parts or _private(public.parts) or _private(inside.parts) or not real.is_file():
             raise NotFound()
         return real, public
 
     def send(self, request: Request, file: Path) -> Response:
         kind = content_type(file.name)
         compressible = file.suffix.lower() in COMPRESSIBLE
-        if (
-            compressible
-            and request.range is None
-            and request.accept_encodings["gzip"] > 0
-        ):
+        if compressible and request.range is None and request.accept_encodings["gzip"] > 0:
             response = _send_gzip(request, file, kind)
         else:
             stat = file.stat()
@@ -270,8 +247,6 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
-    def connection_dropped(
-        self, error: BaseException, environ: WSGIEnvironment | None = None
-    ) -> None:
+    def connection_dropped(self, error: BaseException, environ: WSGIEnvironment | None = None) -> None:
         # A player that seeks or stops closes its connection mid-file: normal, not an error.
         log.debug("%s closed the connection: %s", self.address_string(), error)

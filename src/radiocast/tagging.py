@@ -72,13 +72,9 @@ class EpisodeTags:
 
     def __post_init__(self) -> None:
         if self.date.tzinfo is None or self.date.utcoffset() is None:
-            raise ValueError(
-                f"EpisodeTags.date must be timezone-aware, got {self.date!r}"
-            )
+            raise ValueError(f"EpisodeTags.date must be timezone-aware, got {self.date!r}")
         if not _LANGUAGE.match(self.language):
-            raise ValueError(
-                f"EpisodeTags.language must be ISO 639-2 (e.g. 'vie'), got {self.language!r}"
-            )
+            raise ValueError(f"EpisodeTags.language must be ISO 639-2 (e.g. 'vie'), got {self.language!r}")
         if self.track is not None and self.track < 0:
             raise ValueError(f"EpisodeTags.track must be >= 0, got {self.track}")
         if self.cover_jpeg is not None and not self.cover_jpeg.startswith(_JPEG):

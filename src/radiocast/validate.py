@@ -21,9 +21,7 @@ from radiocast.config import APPLE_CATEGORIES
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # The namespace's spec tells apps to accept its old URI too, but partytime and co. know only the new one.
-PODCAST_NS_LEGACY = (
-    "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
-)
+PODCAST_NS_LEGACY = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _CANONICAL = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": ATOM_NS}
 
@@ -59,9 +57,7 @@ _ISO_639_1_CODES = """aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo b
 _ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
 _LANGUAGE = re.compile(r"([A-Za-z]{2})(-[A-Za-z]{2}|-\d{3})?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_UUID = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DURATION = re.compile(r"\d+(:[0-5]\d(:[0-5]\d)?)?", re.ASCII)  # W3C feedvalidator's
 _POSITIVE = re.compile(r"[1-9]\d*", re.ASCII)
 _NUMERIC_ZONE = re.compile(r"[+-]\d{4}\s*$")
@@ -72,9 +68,7 @@ _DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9]*)")
 # Apple renders these in descriptions; PSP-1 adds the inline four.
 _DESCRIPTION_TAGS = frozenset({"p", "ol", "ul", "li", "a", "b", "i", "strong", "em"})
-_TRANSCRIPT_TYPES = frozenset(
-    {"text/plain", "text/html", "text/vtt", "application/json", "application/x-subrip"}
-)
+_TRANSCRIPT_TYPES = frozenset({"text/plain", "text/html", "text/vtt", "application/json", "application/x-subrip"})
 MAX_DESCRIPTION_BYTES = 4000
 MAX_TITLE_CHARS = 255
 
@@ -97,9 +91,7 @@ class Problem:
         return f"{self.severity}: {self.message} [{self.rule}; {self.source}]"
 
 
-def validate_feed(
-    feed: bytes, *, enclosure_size: Callable[[str], int | None] | None = None
-) -> list[Problem]:
+def validate_feed(feed: bytes, *, enclosure_size: Callable[[str], int | None] | None = None) -> list[Problem]:
     """Check an RSS feed; problems come in document order: the XML, the channel, then each item.
 
     *enclosure_size(url)* gives the real size of the file behind an enclosure URL, or None when
@@ -119,16 +111,10 @@ class _Linter:
         self.enclosure_urls: dict[str, str] = {}
 
     def error(self, rule: str, message: str, source: str) -> None:
-        self.problems.append(
-            Problem(severity=Severity.ERROR, rule=rule, message=message, source=source)
-        )
+        self.problems.append(Problem(severity=Severity.ERROR, rule=rule, message=message, source=source))
 
     def warning(self, rule: str, message: str, source: str) -> None:
-        self.problems.append(
-            Problem(
-                severity=Severity.WARNING, rule=rule, message=message, source=source
-            )
-        )
+        self.problems.append(Problem(severity=Severity.WARNING, rule=rule, message=message, source=source))
 
     def q(self, prefix: str, name: str) -> str:
         return f"{{{self.ns[prefix]}}}{name}"
@@ -137,22 +123,15 @@ class _Linter:
 
     def check(self, feed: bytes) -> None:
         # A parser per call (lxml parsers are not thread-safe); no entities, DTDs or network: the feed may be anyone's.
-        parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False
-        )
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
         try:
             root = etree.fromstring(feed, parser)
         except etree.XMLSyntaxError as e:
             self.error("xml.wellformed", f"the feed is not well-formed XML: {e}", XML)
             return
         self.check_encoding(feed)
-        if (
-            etree.QName(root).localname != "rss"
-            or etree.QName(root).namespace is not None
-        ):
-            self.error(
-                "rss.root", f"the root element is <{_tag(root)}>, not <rss>", RSS
-            )
+        if etree.QName(root).localname != "rss" or etree.QName(root).namespace is not None:
+            self.error("rss.root", f"the root element is <{_tag(root)}>, not <rss>", RSS)
             return
         if root.get("version") != "2.0":
             self.error(
@@ -213,16 +192,11 @@ class _Linter:
         used: set[str] = set()
         for node in root.iter():
             if isinstance(node.tag, str):
-                declared.update(
-                    (prefix or "", uri) for prefix, uri in node.nsmap.items()
-                )
+                declared.update((prefix or "", uri) for prefix, uri in node.nsmap.items())
                 used.add(etree.QName(node).namespace or "")
         for prefix, uri in sorted(declared):
             for name, canonical in _CANONICAL.items():
-                if uri == canonical or (
-                    prefix != name
-                    and uri.lower().rstrip("/") != canonical.lower().rstrip("/")
-                ):
+                if uri == canonical or (prefix != name and uri.lower().rstrip("/") != canonical.lower().rstrip("/")):
                     continue
                 if uri == PODCAST_NS_LEGACY:
                     self.warning(
@@ -234,11 +208,7 @@ class _Linter:
                     self.error(
                         f"namespace.{name}",
                         f'xmlns:{prefix}="{uri}" must be exactly "{canonical}": apps match namespaces by URI',
-                        APPLE
-                        if name == "itunes"
-                        else P20
-                        if name == "podcast"
-                        else RSS,
+                        APPLE if name == "itunes" else P20 if name == "podcast" else RSS,
                     )
                 # Look the tags up under the URI the feed uses, so one typo is one problem, not one per tag.
                 if uri in used and canonical not in used:
@@ -260,15 +230,11 @@ class _Linter:
         self.check_description(ch.find("description"), where, "channel", required=True)
         link = _text(ch.find("link"))
         if not link:
-            self.error(
-                "channel.link", f"{where} has no <link> (the show's web page)", RSS
-            )
+            self.error("channel.link", f"{where} has no <link> (the show's web page)", RSS)
         else:
             self.check_url(link, f"{where}'s <link>", "channel.link", RSS)
         self.check_language(_text(ch.find("language")))
-        self.check_image(
-            ch.find(self.q("itunes", "image")), where, "channel.image", required=True
-        )
+        self.check_image(ch.find(self.q("itunes", "image")), where, "channel.image", required=True)
         self.check_categories(ch.findall(self.q("itunes", "category")))
         self.check_explicit(
             ch.find(self.q("itunes", "explicit")),
@@ -361,9 +327,7 @@ class _Linter:
                     )
 
     def check_owner(self, owner: etree._Element | None) -> None:
-        email = (
-            _text(owner.find(self.q("itunes", "email"))) if owner is not None else None
-        )
+        email = _text(owner.find(self.q("itunes", "email"))) if owner is not None else None
         if not email:
             self.warning(
                 "channel.owner",
@@ -378,11 +342,7 @@ class _Linter:
             )
 
     def check_atom_self(self, ch: etree._Element) -> None:
-        links = [
-            link
-            for link in ch.findall(self.q("atom", "link"))
-            if link.get("rel") == "self"
-        ]
+        links = [link for link in ch.findall(self.q("atom", "link")) if link.get("rel") == "self"]
         if not links:
             self.warning(
                 "channel.atom-self",
@@ -424,13 +384,7 @@ class _Linter:
         title = _text(title_element)
         guid_element = item.find("guid")
         guid = _text(guid_element)
-        where = (
-            f'item "{_shorten(title)}"'
-            if title
-            else f"item {guid}"
-            if guid
-            else f"item #{index}"
-        )
+        where = f'item "{_shorten(title)}"' if title else f"item {guid}" if guid else f"item #{index}"
         if title_element is not None and len(title_element):
             self.error(
                 "item.title.html",
@@ -498,15 +452,11 @@ class _Linter:
                 f'{where}: <itunes:episodeType> "{episode_type}" must be full, trailer or bonus',
                 APPLE,
             )
-        self.check_image(
-            item.find(self.q("itunes", "image")), where, "item.image", required=False
-        )
+        self.check_image(item.find(self.q("itunes", "image")), where, "item.image", required=False)
         self.check_podcast_links(item, where)
         self.check_nfc(item, where)
 
-    def check_guid(
-        self, element: etree._Element | None, guid: str | None, where: str
-    ) -> None:
+    def check_guid(self, element: etree._Element | None, guid: str | None, where: str) -> None:
         if element is None or not guid:
             self.error(
                 "item.guid",
@@ -621,13 +571,9 @@ class _Linter:
             for element in item.findall(self.q("podcast", name)):
                 url = element.get("url", "").strip()
                 if not url:
-                    self.error(
-                        f"item.{name}", f"{where}: <podcast:{name}> has no url", P20
-                    )
+                    self.error(f"item.{name}", f"{where}: <podcast:{name}> has no url", P20)
                 else:
-                    self.check_url(
-                        url, f"{where}: <podcast:{name}>", f"item.{name}", P20
-                    )
+                    self.check_url(url, f"{where}: <podcast:{name}>", f"item.{name}", P20)
                 media_type = element.get("type")
                 if media_type not in types:
                     self.error(
@@ -652,30 +598,24 @@ class _Linter:
             )
         return True
 
-    def check_image(
-        self, element: etree._Element | None, where: str, rule: str, *, required: bool
-    ) -> None:
+    def check_image(self, element: etree._Element | None, where: str, rule: str, *, required: bool) -> None:
         if element is None:
             if required:
-                self.error(
-                    rule, f'{where} has no <itunes:image href="…/cover.jpg"/>', APPLE
-                )
+                self.error(rule, f'{where} has no <itunes:image href="…/cover.jpg"/>', APPLE)
             return
         href = element.get("href", "").strip()
         if not href:
             self.error(rule, f"{where}: <itunes:image> has no href attribute", APPLE)
-        elif self.check_url(
-            href, f"{where}: <itunes:image>", rule, APPLE
-        ) and not urlsplit(href).path.lower().endswith((".jpg", ".jpeg", ".png")):
+        elif self.check_url(href, f"{where}: <itunes:image>", rule, APPLE) and not urlsplit(href).path.lower().endswith(
+            (".jpg", ".jpeg", ".png")
+        ):
             self.error(
                 rule,
                 f"{where}: <itunes:image> {href} must end with .jpg or .png",
                 APPLE,
             )
 
-    def check_explicit(
-        self, element: etree._Element | None, where: str, rule: str, *, required: bool
-    ) -> None:
+    def check_explicit(self, element: etree._Element | None, where: str, rule: str, *, required: bool) -> None:
         value = _text(element)
         if value is None:
             if required:
@@ -691,9 +631,7 @@ class _Linter:
                 APPLE,
             )
 
-    def check_description(
-        self, element: etree._Element | None, where: str, scope: str, *, required: bool
-    ) -> None:
+    def check_description(self, element: etree._Element | None, where: str, scope: str, *, required: bool) -> None:
         rule = f"{scope}.description"
         if element is None:
             if required:
@@ -717,9 +655,7 @@ class _Linter:
             )
         elif required and not text.strip():
             self.error(rule, f"{where}: <description> is empty", APPLE)
-        tags = sorted(
-            {name.lower() for name in _HTML_TAG.findall(text)} - _DESCRIPTION_TAGS
-        )
+        tags = sorted({name.lower() for name in _HTML_TAG.findall(text)} - _DESCRIPTION_TAGS)
         if tags:
             self.warning(
                 rule,

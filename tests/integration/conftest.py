@@ -28,8 +28,4 @@ def station(tmp_path: Path, httpserver: HTTPServer, mp3_factory: MakeMp3) -> Sta
 @pytest.fixture
 def snapshot() -> Callable[[Path], dict[str, bytes]]:
     """Every file under a folder (relative path → bytes), to prove a run changed nothing."""
-    return lambda root: {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+    return lambda root: {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -44,9 +44,7 @@ class Station:
 
     def serve_mp3(self, name: str, **mp3: object) -> bytes:
         data = self.mp3_factory(**mp3).read_bytes()
-        self.server.expect_request(f"/audio/{name}").respond_with_data(
-            data, content_type="audio/mpeg"
-        )
+        self.server.expect_request(f"/audio/{name}").respond_with_data(data, content_type="audio/mpeg")
         return data
 
     def seed(
@@ -67,6 +65,4 @@ class Station:
         return path
 
     def requests_for(self, name: str) -> int:
-        return sum(
-            1 for request, _ in self.server.log if request.path == f"/audio/{name}"
-        )
+        return sum(1 for request, _ in self.server.log if request.path == f"/audio/{name}")

@@ -32,18 +32,14 @@ def two_episodes(station: Station) -> None:
     station.serve_mp3("one.mp3", seconds=3.0)
     station.serve_mp3("two.mp3", seconds=2.0, freq=330)
     station.seed("a.txt", title=TITLE_1, url=station.url("one.mp3"))
-    station.seed(
-        "b.txt", title=TITLE_2, url=station.url("two.mp3"), date="25/12/2021 08:00:00"
-    )
+    station.seed("b.txt", title=TITLE_2, url=station.url("two.mp3"), date="25/12/2021 08:00:00")
 
 
 def local_size(station: Station) -> Callable[[str], int | None]:
     def size(url: str) -> int | None:
         prefix = "https://radio.example.vn/laivung/"
         path = station.root / url.removeprefix(prefix)
-        return (
-            path.stat().st_size if url.startswith(prefix) and path.is_file() else None
-        )
+        return path.stat().st_size if url.startswith(prefix) and path.is_file() else None
 
     return size
 
@@ -56,14 +52,8 @@ def test_publish_fetches_tags_and_builds_a_feed_clients_accept(
 
     assert [r.outcome for r in report.results] == [Outcome.PUBLISHED, Outcome.PUBLISHED]
     assert report.episodes_in_feed == 2
-    one = (
-        station.root
-        / "audio"
-        / "doi-moi-le-loi-lam-viec-theo-huong-tan-tam-tan-tuy-phuc-vu-nhan-dan.mp3"
-    )
-    two = (
-        station.root / "audio" / "ky-86-thao-go-vuong-mac-ve-dat-dai-o-xa-tan-thanh.mp3"
-    )
+    one = station.root / "audio" / "doi-moi-le-loi-lam-viec-theo-huong-tan-tam-tan-tuy-phuc-vu-nhan-dan.mp3"
+    two = station.root / "audio" / "ky-86-thao-go-vuong-mac-ve-dat-dai-o-xa-tan-thanh.mp3"
     assert one.is_file()
     assert two.is_file()
 
@@ -73,10 +63,7 @@ def test_publish_fetches_tags_and_builds_a_feed_clients_accept(
     assert str(tags["TALB"]) == "Chính quyền đối thoại với Nhân dân qua sóng phát thanh"
     assert str(tags["TPE1"]) == "Ngọc Tâm"
     assert str(tags["TCON"]) == "Podcast"
-    assert (
-        tags.getall("COMM")[0].text[0]
-        == "Thời gian qua, lề lối làm việc của cấp ủy được đổi mới."
-    )
+    assert tags.getall("COMM")[0].text[0] == "Thời gian qua, lề lối làm việc của cấp ủy được đổi mới."
     assert tags.getall("APIC")[0].mime == "image/jpeg"
     assert str(tags["WOAS"].url) == station.url("one.mp3")
 
@@ -84,9 +71,7 @@ def test_publish_fetches_tags_and_builds_a_feed_clients_accept(
     parsed = feedparser.parse(feed)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert [e.title for e in parsed.entries] == [TITLE_2, TITLE_1]  # newest first
-    gpodder = podcastparser.parse(
-        "https://radio.example.vn/laivung/feeds/podcast.xml", io.BytesIO(feed)
-    )
+    gpodder = podcastparser.parse("https://radio.example.vn/laivung/feeds/podcast.xml", io.BytesIO(feed))
     by_title = {e["title"]: e for e in gpodder["episodes"]}
     enclosure = by_title[TITLE_1]["enclosures"][0]
     assert enclosure["url"] == "https://radio.example.vn/laivung/audio/" + one.name
@@ -95,16 +80,9 @@ def test_publish_fetches_tags_and_builds_a_feed_clients_accept(
     assert by_title[TITLE_1]["total_time"] == round(MP3(one).info.length)
 
     root = etree.fromstring(feed)
-    assert (
-        root.xpath(f"string(/rss/channel/item[title='{TITLE_1}']/pubDate)")
-        == "Sun, 19 Dec 2021 06:08:40 +0700"
-    )
+    assert root.xpath(f"string(/rss/channel/item[title='{TITLE_1}']/pubDate)") == "Sun, 19 Dec 2021 06:08:40 +0700"
     assert root.xpath("/rss/channel/podcast:guid/text()", namespaces=NS)
-    errors = [
-        p
-        for p in validate_feed(feed, enclosure_size=local_size(station))
-        if p.severity is Severity.ERROR
-    ]
+    errors = [p for p in validate_feed(feed, enclosure_size=local_size(station)) if p.severity is Severity.ERROR]
     assert errors == []
 
 
@@ -132,25 +110,15 @@ def test_deleting_feeds_and_publishing_gives_the_same_feed(station: Station) -> 
     assert (station.root / "feeds" / "podcast.xml").read_bytes() == feed
 
 
-def test_bad_seeds_and_bad_urls_fail_alone(
-    station: Station, httpserver: HTTPServer
-) -> None:
+def test_bad_seeds_and_bad_urls_fail_alone(station: Station, httpserver: HTTPServer) -> None:
     two_episodes(station)
-    httpserver.expect_request("/audio/missing.mp3").respond_with_data(
-        "not here", status=404
-    )
+    httpserver.expect_request("/audio/missing.mp3").respond_with_data("not here", status=404)
     httpserver.expect_request("/audio/page.mp3").respond_with_data(
         "<!DOCTYPE html><html><body>Lỗi</body></html>", content_type="text/html"
     )
-    station.seed(
-        "c-404.txt", title="Bài không có âm thanh", url=station.url("missing.mp3")
-    )
-    station.seed(
-        "d-html.txt", title="Bài trả về trang HTML", url=station.url("page.mp3")
-    )
-    (station.root / "seeds" / "e-no-date.txt").write_text(
-        "Tiêu đề\nhttp://x.vn/a.mp3\n", encoding="utf-8"
-    )
+    station.seed("c-404.txt", title="Bài không có âm thanh", url=station.url("missing.mp3"))
+    station.seed("d-html.txt", title="Bài trả về trang HTML", url=station.url("page.mp3"))
+    (station.root / "seeds" / "e-no-date.txt").write_text("Tiêu đề\nhttp://x.vn/a.mp3\n", encoding="utf-8")
 
     report = pipeline.publish(station.root)
 
@@ -160,9 +128,7 @@ def test_bad_seeds_and_bad_urls_fail_alone(
     assert "seeds/c-404.txt" in (outcomes["seeds/c-404.txt"].error or "")
     assert "404" in (outcomes["seeds/c-404.txt"].error or "")
     assert "HTML" in (outcomes["seeds/d-html.txt"].error or "")
-    assert (outcomes["seeds/e-no-date.txt"].error or "").startswith(
-        "seeds/e-no-date.txt: no date"
-    )
+    assert (outcomes["seeds/e-no-date.txt"].error or "").startswith("seeds/e-no-date.txt: no date")
     assert len(report.failed) == 3
     assert report.episodes_in_feed == 2
     assert sorted(p.name for p in (station.root / "audio").iterdir()) == [
@@ -171,11 +137,7 @@ def test_bad_seeds_and_bad_urls_fail_alone(
         "ky-86-thao-go-vuong-mac-ve-dat-dai-o-xa-tan-thanh.mp3",
     ]
     partial = station.root / ".radiocast" / "partial"
-    assert (
-        not any(p.suffix == ".mp3" for p in partial.iterdir())
-        if partial.exists()
-        else True
-    )
+    assert not any(p.suffix == ".mp3" for p in partial.iterdir()) if partial.exists() else True
     rows = {r.seed: r for r in pipeline.status(station.root)}
     assert rows["seeds/c-404.txt"].state == "failed"
     assert rows["seeds/e-no-date.txt"].state == "failed"
@@ -185,26 +147,16 @@ def test_bad_seeds_and_bad_urls_fail_alone(
 def test_title_fix_retags_without_moving_identity(station: Station) -> None:
     two_episodes(station)
     pipeline.publish(station.root)
-    feed_before = etree.fromstring(
-        (station.root / "feeds" / "podcast.xml").read_bytes()
-    )
-    guid_before = feed_before.xpath(
-        f"string(/rss/channel/item[title='{TITLE_1}']/guid)"
-    )
+    feed_before = etree.fromstring((station.root / "feeds" / "podcast.xml").read_bytes())
+    guid_before = feed_before.xpath(f"string(/rss/channel/item[title='{TITLE_1}']/guid)")
     fetches = station.requests_for("one.mp3")
 
     station.seed("a.txt", title=TITLE_1 + " (cập nhật)", url=station.url("one.mp3"))
     report = pipeline.publish(station.root)
 
-    assert {r.seed: r.outcome for r in report.results}[
-        "seeds/a.txt"
-    ] is Outcome.RETAGGED
+    assert {r.seed: r.outcome for r in report.results}["seeds/a.txt"] is Outcome.RETAGGED
     assert station.requests_for("one.mp3") == fetches  # re-tagged in place, not fetched
-    path = (
-        station.root
-        / "audio"
-        / "doi-moi-le-loi-lam-viec-theo-huong-tan-tam-tan-tuy-phuc-vu-nhan-dan.mp3"
-    )
+    path = station.root / "audio" / "doi-moi-le-loi-lam-viec-theo-huong-tan-tam-tan-tuy-phuc-vu-nhan-dan.mp3"
     assert str(ID3(path)["TIT2"]) == TITLE_1 + " (cập nhật)"
     feed = etree.fromstring((station.root / "feeds" / "podcast.xml").read_bytes())
     item = feed.xpath("/rss/channel/item[title='%s']" % (TITLE_1 + " (cập nhật)"))[0]
@@ -240,9 +192,7 @@ def test_same_title_gets_a_unique_slug(station: Station) -> None:
     ]
 
 
-def test_corrected_url_before_first_publish_keeps_the_slug(
-    station: Station, httpserver: HTTPServer
-) -> None:
+def test_corrected_url_before_first_publish_keeps_the_slug(station: Station, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/audio/typo.mp3").respond_with_data("", status=404)
     station.seed("a.txt", title=TITLE_1, url=station.url("typo.mp3"))
     assert pipeline.publish(station.root).failed
@@ -250,15 +200,10 @@ def test_corrected_url_before_first_publish_keeps_the_slug(
     station.seed("a.txt", title=TITLE_1, url=station.url("one.mp3"))
     report = pipeline.publish(station.root)
     assert not report.failed
-    assert (
-        report.results[0].slug
-        == "doi-moi-le-loi-lam-viec-theo-huong-tan-tam-tan-tuy-phuc-vu-nhan-dan"
-    )
+    assert report.results[0].slug == "doi-moi-le-loi-lam-viec-theo-huong-tan-tam-tan-tuy-phuc-vu-nhan-dan"
 
 
-def test_refresh_uses_a_conditional_get(
-    station: Station, httpserver: HTTPServer
-) -> None:
+def test_refresh_uses_a_conditional_get(station: Station, httpserver: HTTPServer) -> None:
     data = station.mp3_factory(seconds=2.0).read_bytes()
     station.seed("a.txt", title=TITLE_1, url=station.url("one.mp3"))
 
