@@ -654,11 +654,20 @@ def test_logs_start_finish_and_retries(
 
     records = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "radiocast.fetch"]
     assert records[0] == ("INFO", f"Fetching {url}")
-    assert records[1][0] == "WARNING"
+    assert records[1][0] == "INFO"  # a retry that then succeeds is not worth a warning
     assert "HTTP 503" in records[1][1]
     assert records[-1][0] == "INFO"
     assert records[-1][1].startswith(f"Fetched {url}: ")
     assert len(records) == 3
+
+
+def test_unknown_host_fails_at_once_without_retries(dest: Path) -> None:
+    # ".invalid" never resolves (RFC 2606): what an offline machine sees for every host.
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"cannot resolve radiocast-test\.invalid .*run publish again later"):
+        fetcher().download("http://radiocast-test.invalid/ep.mp3", dest)
+    assert time.monotonic() - started < 5
+    assert not dest.exists()
 
 
 FEED = "<?xml version='1.0' encoding='UTF-8'?>\n<rss><channel><title>Chính quyền đối thoại</title></channel></rss>"

@@ -33,6 +33,8 @@ def setup_logging(verbosity: int) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
+    # urllib3 warns on each retry by itself; our fetcher reports retries (at -v) and the outcome.
+    logging.getLogger("urllib3").setLevel(level if level <= logging.DEBUG else logging.ERROR)
 
 
 def error_line(message: str) -> str:

@@ -18,7 +18,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import InvalidHeader, ReadTimeoutError
+from urllib3.exceptions import InvalidHeader, MaxRetryError, NameResolutionError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
@@ -438,7 +438,7 @@ class _Part:
             while block := f.read(CHUNK_BYTES):
                 part.sha.update(block)
         part.size = size
-        log.warning("Resuming %s from an earlier partial download (%s)", url, _human(size))
+        log.info("Resuming %s from an earlier partial download (%s)", url, _human(size))
         return part
 
     def begin(
@@ -494,6 +494,9 @@ class _Retry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
+        if error is not None and _caused_by(error, (NameResolutionError,)):
+            # Offline, or a mistyped host: waiting through every retry only delays the answer.
+            raise MaxRetryError(_pool, url or self.url, error)  # type: ignore[arg-type]
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         if error is not None:
             why = str(_root(error))
@@ -503,7 +506,7 @@ class _Retry(Retry):
                 why += f", Retry-After: {after}"
         else:
             why = "unknown error"
-        log.warning("%s %s failed (%s); retry %d of %d", method or "GET", self.url, why, len(retry.history), self.limit)
+        log.info("%s %s failed (%s); retry %d of %d", method or "GET", self.url, why, len(retry.history), self.limit)
         return retry
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
