@@ -13,7 +13,7 @@ import pytest
 
 from radiocast.catalog import MIGRATIONS, Catalog, workspace_lock
 from radiocast.errors import CatalogError, WorkspaceBusyError
-from radiocast.models import Episode, EpisodeState
+from radiocast.models import Chapter, Episode, EpisodeState, Kind, Role, Sidecar, Speaker
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -118,3 +118,38 @@ def test_lock_is_released_on_exit(tmp_path: Path) -> None:
         pass
     with workspace_lock(lock), pytest.raises(WorkspaceBusyError), workspace_lock(lock):
         pass
+
+
+def test_recording_fields_round_trip(tmp_path: Path) -> None:
+    recording = episode(
+        kind=Kind.RECORDING,
+        episode_number=86,
+        season=2021,
+        speakers=(Speaker(name="Nguyễn Văn Bình", role=Role.GUEST, office="Phó Chủ tịch UBND huyện"),),
+        chapters=(Chapter(start_ms=0, title="Mở đầu"), Chapter(start_ms=130_000, title="Bà Trần Thị C, xã Tân Thành")),
+        transcripts=(Sidecar(path="feeds/doi-moi.vtt", mime="text/vtt", rel="captions"),),
+        chapters_file=Sidecar(path="feeds/doi-moi.chapters.json", mime="application/json+chapters"),
+        machine_read=True,
+    )
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        catalog.add(recording)
+        assert catalog.episode("g1") == recording
+
+
+def test_migrating_a_version_1_catalog_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.execute(
+        "INSERT INTO episodes (guid, slug, seed, title, published, source_url, enclosure_url, state, updated_at) "
+        "VALUES ('g1', 'doi-moi', 'seeds/a.txt', 'Đổi mới', '2021-12-19T06:08:40+07:00', 'http://x.vn/a.mp3', "
+        "'http://127.0.0.1:8000/audio/doi-moi.mp3', 'published', 'now')"
+    )
+    db.commit()
+    db.close()
+    with Catalog(path) as catalog:
+        got = catalog.episode("g1")
+    assert got is not None
+    assert got.title == "Đổi mới"
+    assert got.kind is Kind.ARTICLE
+    assert got.chapters == ()

@@ -445,6 +445,20 @@ def test_absurd_retry_after_fails_at_once(server: Server, mp3: bytes, dest: Path
     assert len(server.seen) == 1
 
 
+def test_a_station_recording_may_be_wav_but_an_article_mp3_may_not(server: Server, dest: Path) -> None:
+    wav = b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(2048)
+    url = server.route("/ky-86.wav", serve(wav, content_type="audio/wav"), serve(wav, content_type="audio/wav"))
+
+    result = fetcher().download(url, dest, any_audio=True)
+    assert dest.read_bytes() == wav
+    assert result.size_bytes == len(wav)
+
+    dest.unlink()
+    with pytest.raises(FetchError, match=r"data that is not MP3 audio \(it starts with 52 49 46 46"):
+        fetcher().download(url, dest)
+    assert leftovers(dest) == []
+
+
 def test_html_page_with_200_is_refused(server: Server, dest: Path) -> None:
     page = b"<!DOCTYPE html>\n<html><body>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</body></html>"
     url = server.route("/ep.mp3", status(200, page, Content_Type="text/html; charset=utf-8"))

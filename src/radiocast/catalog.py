@@ -7,15 +7,16 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
 from radiocast.errors import CatalogError, WorkspaceBusyError
-from radiocast.models import Episode, EpisodeState
+from radiocast.models import Chapter, Episode, EpisodeState, Kind, Role, Sidecar, Speaker
 
 # Ordered and append-only: each entry moves the schema from user_version i to i+1.
 MIGRATIONS: tuple[str, ...] = (
@@ -52,6 +53,18 @@ MIGRATIONS: tuple[str, ...] = (
         error TEXT NOT NULL,
         updated_at TEXT NOT NULL
     ) STRICT;
+    """,
+    # Issue 3: station recordings (manifests), chapters, speakers, transcripts; narration.
+    """
+    ALTER TABLE episodes ADD COLUMN kind TEXT NOT NULL DEFAULT 'article' CHECK (kind IN ('article', 'recording'));
+    ALTER TABLE episodes ADD COLUMN episode_number INTEGER;
+    ALTER TABLE episodes ADD COLUMN season INTEGER;
+    ALTER TABLE episodes ADD COLUMN speakers TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE episodes ADD COLUMN chapters TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE episodes ADD COLUMN transcripts TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE episodes ADD COLUMN chapters_file TEXT;
+    ALTER TABLE episodes ADD COLUMN source_site TEXT NOT NULL DEFAULT '';
+    ALTER TABLE episodes ADD COLUMN machine_read INTEGER NOT NULL DEFAULT 0 CHECK (machine_read IN (0, 1));
     """,
 )
 
@@ -247,12 +260,20 @@ def _row(episode: Episode) -> dict[str, Any]:
         if isinstance(value, datetime):
             value = value.isoformat()
         elif isinstance(value, tuple):
-            value = json.dumps(value, ensure_ascii=False)
-        elif isinstance(value, EpisodeState):
+            value = json.dumps([_plain(v) for v in value], ensure_ascii=False)
+        elif isinstance(value, Sidecar):
+            value = json.dumps(asdict(value), ensure_ascii=False)
+        elif isinstance(value, bool):
+            value = int(value)
+        elif isinstance(value, StrEnum):
             value = value.value
         row[name] = value
     row["updated_at"] = _now()
     return row
+
+
+def _plain(value: object) -> object:
+    return asdict(value) if isinstance(value, Chapter | Speaker | Sidecar) else value
 
 
 def _episode(row: sqlite3.Row) -> Episode:
@@ -262,4 +283,13 @@ def _episode(row: sqlite3.Row) -> Episode:
         values["live_since"] = datetime.fromisoformat(values["live_since"])
     values["body"] = tuple(json.loads(values["body"]))
     values["state"] = EpisodeState(values["state"])
+    values["kind"] = Kind(values["kind"])
+    values["speakers"] = tuple(
+        Speaker(name=s["name"], role=Role(s["role"]), office=s["office"]) for s in json.loads(values["speakers"])
+    )
+    values["chapters"] = tuple(Chapter(**c) for c in json.loads(values["chapters"]))
+    values["transcripts"] = tuple(Sidecar(**t) for t in json.loads(values["transcripts"]))
+    if values["chapters_file"] is not None:
+        values["chapters_file"] = Sidecar(**json.loads(values["chapters_file"]))
+    values["machine_read"] = bool(values["machine_read"])
     return Episode(**values)

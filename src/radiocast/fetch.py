@@ -86,6 +86,7 @@ class Fetcher:
         progress: Progress | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        any_audio: bool = False,
     ) -> FetchResult:
         """Download *url* to *dest*, which appears only once complete and verified.
 
@@ -95,7 +96,8 @@ class Fetcher:
         honouring Retry-After up to RETRY_AFTER_MAX_S; a body cut off mid-way is resumed
         up to ``settings.retries`` times (the last partial chunk, < 1 MiB, is fetched
         again). The body must start like MPEG audio (an ID3 tag or a frame header) and
-        fit in ``settings.max_size_mb`` MiB. Passing *etag* / *last_modified* makes the
+        fit in ``settings.max_size_mb`` MiB (*any_audio*: or like WAV, MP4/M4A, FLAC or Ogg,
+        for the station's own recordings). Passing *etag* / *last_modified* makes the
         request conditional (see FetchResult.not_modified). *dest* is replaced only on
         success: on failure nothing is written there (a file already there is left
         alone), and the .part is kept only when it is a genuine prefix worth resuming.
@@ -109,7 +111,7 @@ class Fetcher:
                 hint="check the workspace's permissions",
             ) from e
         log.info("Fetching %s", url)
-        part = _Part.open(url, dest)
+        part = _Part.open(url, dest, _is_audio_start if any_audio else _is_mpeg_start)
         started = time.monotonic()
         try:
             with _session(url, self._settings, self._user_agent, self._backoff_factor) as session:
@@ -289,7 +291,7 @@ class Fetcher:
                     pending += chunk
                     if len(pending) < _SNIFF_BYTES:
                         continue
-                    _sniff(url, pending, response)
+                    _sniff(url, pending, response, part.accepts)
                     chunk, pending = pending, b""
                 self._check_size(url, part.size + len(chunk))
                 try:
@@ -304,7 +306,7 @@ class Fetcher:
                 if progress is not None:
                     progress(part.size, total)
             if part.size == 0:
-                _sniff(url, pending, response)  # too short to be audio: says why
+                _sniff(url, pending, response, part.accepts)  # too short to be audio: says why
         # No fsync: dest is an intermediate the pipeline tags and then publishes with its own
         # atomic write; syncing here cost ~0.1 s per 200 MiB, a third of curl's whole transfer.
         if total is not None and part.size < total:
@@ -385,6 +387,7 @@ class _Part:
     url: str
     path: Path
     meta: Path
+    accepts: Callable[[bytes], bool]  # whether the first bytes look like the audio expected
     size: int = 0
     sha: hashlib._Hash = field(default_factory=hashlib.sha256)
     etag: str | None = None
@@ -400,10 +403,11 @@ class _Part:
         return self.last_modified
 
     @classmethod
-    def open(cls, url: str, dest: Path) -> _Part:
+    def open(cls, url: str, dest: Path, accepts: Callable[[bytes], bool]) -> _Part:
         """Pick up a .part left by an earlier run when it can be resumed safely, else clear it."""
         part = cls(
             url=url,
+            accepts=accepts,
             path=dest.with_name(dest.name + ".part"),
             meta=dest.with_name(dest.name + ".part.json"),
         )
@@ -431,7 +435,7 @@ class _Part:
             return part
         with part.path.open("rb") as f:
             head = f.read(_SNIFF_BYTES)
-            if not _is_mpeg_start(head):
+            if not part.accepts(head):
                 part.discard()
                 return part
             part.sha.update(head)
@@ -605,8 +609,18 @@ def _is_mpeg_start(head: bytes) -> bool:
     return version != 1 and layer != 0 and bitrate != 15 and rate != 3
 
 
-def _sniff(url: str, head: bytes, response: requests.Response) -> None:
-    if _is_mpeg_start(head):
+def _is_audio_start(head: bytes) -> bool:
+    """MPEG audio, or a container a station's recorder writes: WAV, MP4/M4A, FLAC, Ogg."""
+    return (
+        _is_mpeg_start(head)
+        or (head[:4] == b"RIFF" and head[8:12] == b"WAVE")
+        or head[4:8] == b"ftyp"
+        or head.startswith((b"fLaC", b"OggS"))
+    )
+
+
+def _sniff(url: str, head: bytes, response: requests.Response, accepts: Callable[[bytes], bool]) -> None:
+    if accepts(head):
         return
     content_type = response.headers.get("Content-Type", "")
     text = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()

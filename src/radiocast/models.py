@@ -89,6 +89,38 @@ class Article:
     source_site: str = ""
 
 
+class Role(StrEnum):
+    HOST = "host"
+    GUEST = "guest"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Speaker:
+    name: str
+    role: Role = Role.GUEST
+    office: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chapter:
+    start_ms: int
+    title: str
+
+
+
+class Kind(StrEnum):
+    ARTICLE = "article"  # a newspaper article's machine-read MP3
+    RECORDING = "recording"  # the station's own recording, from a manifest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sidecar:
+    """A published file beside the MP3 (transcript or chapters), relative to the workspace."""
+
+    path: str
+    mime: str
+    rel: str | None = None  # "captions" for timed transcripts
+
 class EpisodeState(StrEnum):
     PENDING = "pending"
     FETCHED = "fetched"
@@ -123,6 +155,16 @@ class Episode:
     live_since: datetime | None = None
     # Digest of the metadata last written into the MP3's tags: a change re-tags.
     tags_digest: str | None = None
+    kind: Kind = Kind.ARTICLE
+    episode_number: int | None = None
+    season: int | None = None
+    speakers: tuple[Speaker, ...] = ()
+    # On the published audio's timeline (already shifted by an intro).
+    chapters: tuple[Chapter, ...] = ()
+    transcripts: tuple[Sidecar, ...] = ()
+    chapters_file: Sidecar | None = None
+    source_site: str = ""  # the newspaper's host, for an article
+    machine_read: bool = False  # narrated by radiocast from the article text
 
     @property
     def audio_path(self) -> str:
@@ -136,24 +178,6 @@ class Channel:
 
     config: PodcastConfig
     podcast_guid: str
-
-
-class Role(StrEnum):
-    HOST = "host"
-    GUEST = "guest"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Speaker:
-    name: str
-    role: Role = Role.GUEST
-    office: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Chapter:
-    start_ms: int
-    title: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
