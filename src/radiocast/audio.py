@@ -10,6 +10,7 @@ pass, which pydub could only do by loading them whole.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import re
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mutagen import MutagenError
 from mutagen.mp3 import MP3, BitrateMode
@@ -33,9 +35,22 @@ LOUDNESS_TOLERANCE_LU = 1.0
 _SILENCE_LUFS = -70.0
 # alimiter caps sample peaks; inter-sample peaks and MP3 encoding add ~1.5 dB on top
 # (FEED-SPEC §4.5), so the limiter aims this far below the true-peak ceiling.
-_LIMITER_HEADROOM_DB = 2.0
+_LIMITER_HEADROOM_DB = 1.5
 _ALIMITER_MIN_DB = 20 * math.log10(0.0625)  # alimiter's lowest accepted limit
 _LAYOUTS = {1: "mono", 2: "stereo"}
+# The limiter's loudness loss is tried on this many excerpts of this many seconds, at
+# these gains above the linear one.
+_PROBE_EXCERPTS = 6
+_PROBE_EXCERPT_S = 20
+_PROBE_STEPS_DB = (0.0, 1.5, 3.0, 5.0, 8.0)
+_PROBE_EXTRAPOLATE_DB = 2.0
+# LAME (3.100, 64-128 kbps) returns tones and speech 0.3-0.5 LU quieter than it was given.
+_MP3_LOSS_LU = 0.4
+# A true peak over the ceiling lowers the limiter by the excess and this much more.
+_PEAK_MARGIN_DB = 0.5
+_NAMED_I = re.compile(
+    r"\[ebur128@(\w+) @ [^\]]*\] Summary:\s*\n\s*\n?\s*Integrated loudness:\s*\n\s*I:\s+(-?[\d.]+) LUFS"
+)
 _QUIET = ("-hide_banner", "-nostdin", "-nostats")
 
 
@@ -46,7 +61,7 @@ def ffmpeg_path() -> str:
     if found:
         return found
     try:
-        import imageio_ffmpeg  # noqa: PLC0415 - only needed when ffmpeg is not on PATH
+        import imageio_ffmpeg  # only needed when ffmpeg is not on PATH
 
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except (ImportError, RuntimeError) as e:
@@ -168,39 +183,33 @@ def process(
         )
 
     main = _measure(source, settings)
-    parts = [p for p in (intro, outro) if p is not None]
-    levels = {p: _measure(p, settings) for p in parts}
+    levels = {p: _measure(p, settings) for p in (intro, outro) if p is not None}
     # Each part is levelled to the target on its own, so a jingle mastered hot does not
     # blast out of a quiet programme; the whole then measures at the target too.
-    plan = _Plan(settings=settings)
+    plan = _Plan(settings, main=source, level=main)
     if intro is not None:
-        fade = min(CROSSFADE_MS, levels[intro].duration_ms // 2, main.duration_ms // 2)
         plan.add(intro, levels[intro], fade_ms=0)
-        plan.add(source, main, fade_ms=fade)
-    else:
-        plan.add(source, main, fade_ms=0)
+    fade_in = min(CROSSFADE_MS, levels[intro].duration_ms // 2, main.duration_ms // 2) if intro else 0
+    plan.add(source, main, fade_ms=fade_in)
     if outro is not None:
-        fade = min(CROSSFADE_MS, levels[outro].duration_ms // 2, main.duration_ms // 2)
-        plan.add(outro, levels[outro], fade_ms=fade)
-    offset_ms = levels[intro].duration_ms - plan.fades_ms[1] if intro is not None else 0
+        fade_out = min(CROSSFADE_MS, levels[outro].duration_ms // 2, main.duration_ms // 2)
+        plan.add(outro, levels[outro], fade_ms=fade_out)
 
     target, ceiling = settings.loudness, settings.true_peak
     with atomic_path(dest) as tmp:
-        loudness, peak = _encode(plan, source, tmp, settings)
+        predicted = plan.fit(target + _MP3_LOSS_LU)
+        loudness, peak = _encode(plan, source, tmp)
         if abs(loudness - target) > LOUDNESS_TOLERANCE_LU or peak > ceiling:
-            log.info(
-                "%s: encoded at %.1f LUFS / %.1f dBTP, aiming for %.1f / %.1f; correcting once",
-                source.name,
-                loudness,
-                peak,
-                target,
-                ceiling,
-            )
-            plan.correct(loudness_error=target - loudness, peak_excess=peak - ceiling)
-            loudness, peak = _encode(plan, source, tmp, settings)
+            log.info("%s: encoded at %.1f LUFS, %.1f dBTP; correcting once", source.name, loudness, peak)
+            if peak > ceiling:
+                plan.limit_db -= peak - ceiling + _PEAK_MARGIN_DB
+            # What the prediction missed (MP3 coding, excerpts vs the whole) would miss again.
+            plan.fit(target - (loudness - predicted))
+            loudness, peak = _encode(plan, source, tmp)
             if abs(loudness - target) > LOUDNESS_TOLERANCE_LU or peak > ceiling:
                 log.warning(
-                    "%s: still %.1f LUFS / %.1f dBTP after correction (target %.1f / %.1f); published anyway",
+                    "%s: %.1f LUFS, %.1f dBTP after correction (target %.1f LUFS, ceiling %.1f dBTP); "
+                    "published anyway: the recording is unusually peaky",
                     source.name,
                     loudness,
                     peak,
@@ -211,7 +220,7 @@ def process(
     log.info("%s: encoded %d ms at %.1f LUFS, %.1f dBTP", source.name, info.duration_ms, loudness, peak)
     return Processed(
         duration_ms=info.duration_ms,
-        offset_ms=offset_ms,
+        offset_ms=levels[intro].duration_ms - fade_in if intro is not None else 0,
         loudness_lufs=loudness,
         true_peak_dbtp=peak,
         passed_through=False,
@@ -239,61 +248,118 @@ class _Level:
 
 
 class _Plan:
-    """The encode pass: which inputs, their gains, the crossfades and the limiter."""
+    """The encode pass: inputs, their gains, the crossfades, and the limiter's ceiling."""
 
-    def __init__(self, *, settings: AudioSettings) -> None:
+    def __init__(self, settings: AudioSettings, *, main: Path, level: _Level) -> None:
+        self.settings = settings
+        self.main, self.level = main, level
         self.inputs: list[Path] = []
-        self.gains_db: list[float] = []
-        self.fades_ms: list[int] = []
+        self.gains_db: list[float] = []  # each part to the target, linearly
         self.peaks_dbfs: list[float] = []
+        self.fades_ms: list[int] = []
+        self.shift_db = 0.0  # on top of every part's gain
         self.limit_db = settings.true_peak - _LIMITER_HEADROOM_DB
-        self.target = settings.loudness
 
     def add(self, path: Path, level: _Level, *, fade_ms: int) -> None:
         self.inputs.append(path)
-        self.gains_db.append(self.target - level.integrated_lufs)
+        self.gains_db.append(self.settings.loudness - level.integrated_lufs)
         self.peaks_dbfs.append(level.peak_dbfs)
         self.fades_ms.append(fade_ms)
 
-    def correct(self, *, loudness_error: float, peak_excess: float) -> None:
-        self.gains_db = [g + loudness_error for g in self.gains_db]
-        if peak_excess > 0:
-            self.limit_db -= peak_excess + 0.3
-
-    @property
-    def limiter(self) -> bool:
+    def limiter(self, shift_db: float) -> bool:
         # Complementary linear crossfades never exceed the louder part's peak, so the
         # parts' own peaks decide; without overs the limiter would only cost time.
-        limit = self.limit_db
-        return any(p + g > limit for p, g in zip(self.peaks_dbfs, self.gains_db, strict=True))
+        return any(p + g + shift_db > self.limit_db for p, g in zip(self.peaks_dbfs, self.gains_db, strict=True))
 
-    def filter_graph(self, settings: AudioSettings) -> str:
-        shape = _conditioning(settings)
-        chains = [f"[{k}:a:0]{shape},volume={g:.3f}dB[p{k}]" for k, g in enumerate(self.gains_db)]
+    def fit(self, aim: float) -> float:
+        """Choose the shift that should make the programme measure *aim*; return the prediction."""
+        linear = aim - self.settings.loudness
+        self.shift_db = linear
+        if not self.limiter(linear):
+            return aim
+        main_gain = self.gains_db[self.inputs.index(self.main)]
+        steps = [linear + step for step in _PROBE_STEPS_DB]
+        curve = _limiter_curve(self.main, self.level, self, [main_gain + s for s in steps])
+        gain, predicted = _solve(curve, aim)
+        self.shift_db = gain - main_gain
+        log.info("%s: %+.1f dB more gain makes up for the limiter", self.main.name, self.shift_db - linear)
+        return predicted
+
+    def filter_graph(self) -> str:
+        shape = _conditioning(self.settings)
+        gains = [g + self.shift_db for g in self.gains_db]
+        chains = [f"[{k}:a:0]{shape},volume={g:.3f}dB[p{k}]" for k, g in enumerate(gains)]
         label = "p0"
         for k in range(1, len(self.inputs)):
-            samples = max(1, round(self.fades_ms[k] * settings.sample_rate / 1000))
+            samples = max(1, round(self.fades_ms[k] * self.settings.sample_rate / 1000))
             chains.append(f"[{label}][p{k}]acrossfade=ns={samples}:c1=tri:c2=tri[x{k}]")
             label = f"x{k}"
-        if self.limiter:
-            linear = 10 ** (max(self.limit_db, _ALIMITER_MIN_DB) / 20)
-            # latency=1 compensates the lookahead so chapter times stay put.
-            tail = f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1"
-        else:
-            tail = "anull"
-        chains.append(f"[{label}]{tail}[out]")
+        chains.append(f"[{label}]{_limiter(self.limit_db) if self.limiter(self.shift_db) else 'anull'}[out]")
         return ";".join(chains)
 
 
-def _encode(plan: _Plan, source: Path, tmp: Path, settings: AudioSettings) -> tuple[float, float]:
+def _limiter(limit_db: float) -> str:
+    linear = 10 ** (max(limit_db, _ALIMITER_MIN_DB) / 20)
+    # latency=1 compensates the lookahead, so chapter times stay where they were.
+    return f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1"
+
+
+def _limiter_curve(source: Path, level: _Level, plan: _Plan, gains: list[float]) -> list[tuple[float, float]]:
+    """(gain, whole-programme loudness after the limiter) for each gain, from excerpts.
+
+    A limiter's loudness loss depends on the material, so it is tried rather than
+    modelled: a few excerpts spread over the recording, every gain in one ffmpeg run.
+    """
+    total_s = level.duration_ms / 1000
+    n = 1 if total_s <= 2 * _PROBE_EXCERPTS * _PROBE_EXCERPT_S else _PROBE_EXCERPTS
+    inputs: list[str] = []
+    for k in range(n):
+        if n > 1:
+            start = (k + 0.5) * total_s / n - _PROBE_EXCERPT_S / 2
+            inputs += ["-ss", f"{start:.3f}", "-t", f"{_PROBE_EXCERPT_S}"]
+        inputs += ["-i", str(source)]
+    branches = "".join(f"[b{i}]" for i in range(len(gains)))
+    graph = [
+        "".join(f"[{k}:a:0]" for k in range(n))
+        + f"concat=n={n}:v=0:a=1,{_conditioning(plan.settings)},asplit={len(gains) + 1}[ref]{branches}",
+        "[ref]ebur128@ref=framelog=quiet[out]",
+    ]
+    for i, gain in enumerate(gains):
+        graph.append(f"[b{i}]volume={gain:.3f}dB,{_limiter(plan.limit_db)},ebur128@b{i}=framelog=quiet,anullsink")
+    stderr = _ffmpeg([*inputs, "-filter_complex", ";".join(graph), "-map", "[out]", "-f", "null", "-"], source)
+    found = {name: float(value) for name, value in _NAMED_I.findall(stderr)}
+    if len(found) != len(gains) + 1:
+        raise AudioError(f"ffmpeg reported no loudness for {source}", hint="check the file and the ffmpeg version")
+    # Unlimited, the excerpts at gain g measure found["ref"] + g and the programme
+    # level.integrated_lufs + g; the limiter's loss carries over from one to the other.
+    shift = level.integrated_lufs - found["ref"]
+    return [(gain, found[f"b{i}"] + shift) for i, gain in enumerate(gains)]
+
+
+def _solve(curve: list[tuple[float, float]], aim: float) -> tuple[float, float]:
+    """The gain reaching *aim* on a rising (gain, loudness) curve, and the loudness expected there.
+
+    Beyond the curve's end the limiter gives less and less: extrapolate only a little.
+    """
+    for (g0, l0), (g1, l1) in itertools.pairwise(curve):
+        if l1 >= aim:
+            gain = g0 + (aim - l0) * (g1 - g0) / (l1 - l0) if l1 > l0 else g0
+            return gain, aim
+    (g0, l0), (g1, l1) = curve[-2:]
+    slope = max(0.0, (l1 - l0) / (g1 - g0))
+    extra = min(_PROBE_EXTRAPOLATE_DB, (aim - l1) / slope) if slope > 0 else 0.0
+    return g1 + extra, l1 + slope * extra
+
+
+def _encode(plan: _Plan, source: Path, tmp: Path) -> tuple[float, float]:
     """Run the one encoding pass into *tmp*; return the encoded stream's loudness and true peak."""
     args: list[str] = ["-y"]
     for path in plan.inputs:
         args += ["-i", str(path)]
     args += [
-        "-filter_complex", plan.filter_graph(settings),
+        "-filter_complex", plan.filter_graph(),
         "-map", "[out]",
-        "-c:a", "libmp3lame", "-b:a", settings.bitrate,
+        "-c:a", "libmp3lame", "-b:a", plan.settings.bitrate,
         "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
         "-map_metadata", "-1", "-map_chapters", "-1",
         "-f", "mp3", str(tmp),
@@ -313,14 +379,8 @@ def _encode(plan: _Plan, source: Path, tmp: Path, settings: AudioSettings) -> tu
 
 def _measure(path: Path, settings: AudioSettings) -> _Level:
     """One streaming decode: loudness and sample peak of *path* as it will be encoded."""
-    stderr = _ffmpeg(
-        [
-            "-i", str(path), "-map", "0:a:0",
-            "-af", f"{_conditioning(settings)},ebur128=peak=sample:framelog=quiet",
-            "-f", "null", "-",
-        ],  # fmt: skip
-        path,
-    )
+    meter = f"{_conditioning(settings)},ebur128=peak=sample:framelog=quiet"
+    stderr = _ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", meter, "-f", "null", "-"], path)
     loudness, peak = _ebur128_summary(stderr, path, "Sample peak")
     duration_ms = _last_time_ms(stderr.encode()) or 0
     if duration_ms <= 0:
@@ -397,7 +457,7 @@ def _check_input(path: Path) -> None:
 
 def _check_wav(path: Path, *, big_endian: bool, rf64: bool) -> None:
     """Walk the RIFF chunks: ffmpeg would decode a truncated or garbled WAV without a word."""
-    order = "big" if big_endian else "little"
+    order: Literal["big", "little"] = "big" if big_endian else "little"
     size = path.stat().st_size
     hint = "re-export the recording from the mixing desk"
     byte_rate = 0

@@ -65,6 +65,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE episodes ADD COLUMN chapters_file TEXT;
     ALTER TABLE episodes ADD COLUMN source_site TEXT NOT NULL DEFAULT '';
     ALTER TABLE episodes ADD COLUMN machine_read INTEGER NOT NULL DEFAULT 0 CHECK (machine_read IN (0, 1));
+    ALTER TABLE episodes ADD COLUMN offset_ms INTEGER NOT NULL DEFAULT 0;
     """,
 )
 

@@ -165,6 +165,7 @@ class Episode:
     chapters_file: Sidecar | None = None
     source_site: str = ""  # the newspaper's host, for an article
     machine_read: bool = False  # narrated by radiocast from the article text
+    offset_ms: int = 0  # how far an intro moved the recording's own t=0 in the published audio
 
     @property
     def audio_path(self) -> str:
