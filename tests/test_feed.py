@@ -24,8 +24,19 @@ from lxml import etree
 from mutagen.mp3 import MP3
 
 from radiocast.errors import FeedError
-from radiocast.feed import build_feed, episode_guid, podcast_guid
-from radiocast.models import Category, Channel, Episode, EpisodeState, PodcastConfig
+from radiocast.feed import MAX_CONTENT_BYTES, build_feed, episode_guid, episode_notes, person_name, podcast_guid
+from radiocast.models import (
+    Category,
+    Channel,
+    Chapter,
+    Episode,
+    EpisodeState,
+    Kind,
+    PodcastConfig,
+    Role,
+    Sidecar,
+    Speaker,
+)
 from radiocast.podcast2 import (
     Location,
     Person,
@@ -34,11 +45,13 @@ from radiocast.podcast2 import (
     Transcript,
     UpdateFrequency,
 )
+from radiocast.validate import Severity, validate_feed
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM}
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BASE = "https://laivung.example.vn/podcast/"
 RFC2822_LOCAL = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0700$")
@@ -127,8 +140,8 @@ def test_channel_carries_apple_and_podcasting20_tags(channel: Channel, episodes:
 
     assert root.tag == "rss"
     assert root.get("version") == "2.0"
-    # feedgen's unconditional content: declaration is dropped: no content:encoded here.
-    assert root.nsmap == {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM}
+    # content: is declared because the items have notes in content:encoded (see below for none).
+    assert root.nsmap == {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
     assert one(root, "/rss/channel/title") == "Chính quyền đối thoại với Nhân dân qua sóng phát thanh"
     assert one(root, "/rss/channel/link") == BASE
     assert one(root, "/rss/channel/description") == config.description
@@ -637,3 +650,388 @@ def test_podcast2_refuses_unknown_values() -> None:
     fg.entry()[0].podcast2.transcripts = [Transcript(url=f"{BASE}t.doc", type="application/msword")]
     with pytest.raises(FeedError, match="msword"):
         fg.rss_str()
+
+
+# --- the station's recordings: people, numbers, sidecars, notes -----------------------------------
+
+SPEAKERS = (
+    Speaker(name="Lê Thị Diệu", role=Role.HOST, office="Phát thanh viên Đài Truyền thanh huyện"),
+    Speaker(name="Nguyễn Văn Bình", role=Role.GUEST, office="Phó Chủ tịch UBND huyện Lai Vung"),
+    Speaker(name="Trần Quốc Hùng", role=Role.GUEST, office="Trưởng phòng Tài nguyên & Môi trường"),
+)
+QUESTIONS = (
+    "Giới thiệu chương trình",
+    "Bà Trần Thị C, xã Tân Thành: thủ tục cấp giấy chứng nhận quyền sử dụng đất",
+    "Ông Nguyễn Văn A, xã Long Hậu: đường giao thông nông thôn",
+    "Bà Lê Thị B, xã Vĩnh Thới: hỗ trợ hộ nghèo <nhà ở>",
+    "Ông Phạm Văn D, thị trấn Lai Vung: cấp phép xây dựng",
+    "Bà Huỳnh Thị E, xã Hòa Long: bồi thường giải phóng mặt bằng",
+    "Ông Võ Văn F, xã Long Thắng: nước sạch nông thôn",
+    "Bà Đặng Thị G, xã Định Hòa: bảo hiểm y tế & học phí",
+    "Ông Bùi Văn H, xã Phong Hòa: ô nhiễm môi trường chăn nuôi",
+    "Tổng kết và hẹn gặp lại",
+)
+# Ten chapters, the first at 0: Spotify's rule holds. 00:02:10, 00:09:50, …
+STARTS_MS = (0, 130_000, 590_500, 1_205_000, 1_820_000, 2_400_999, 2_955_000, 3_300_000, 3_540_000, 3_600_000)
+RECORDING_CHAPTERS = tuple(Chapter(start_ms=s, title=t) for s, t in zip(STARTS_MS, QUESTIONS, strict=True))
+# Our Spotify form: time, one space, the title (the list form has " — " between them).
+SPOTIFY_LINE = re.compile(r"^(\d{2}):(\d{2}):(\d{2}) ([^\s—].*)$")
+
+
+def make_recording(channel: Channel, **changes: Any) -> Episode:
+    episode = make_episode(
+        channel,
+        25,
+        kind=Kind.RECORDING,
+        title="Kỳ 86: Tháo gỡ vướng mắc về đất đai",
+        summary="Lãnh đạo huyện Lai Vung trả lời trực tiếp câu hỏi của người dân về đất đai & an sinh.",
+        body=(),
+        source_url="seeds/ky-86.toml",
+        episode_number=86,
+        season=2021,
+        speakers=SPEAKERS,
+        chapters=RECORDING_CHAPTERS,
+        transcripts=(
+            Sidecar(path="feeds/ky-86.vtt", mime="text/vtt", rel="captions"),
+            Sidecar(path="feeds/ky-86.srt", mime="application/x-subrip", rel="captions"),
+            Sidecar(path="feeds/ky-86.html", mime="text/html"),
+        ),
+        chapters_file=Sidecar(path="feeds/ky-86.chapters.json", mime="application/json+chapters"),
+        duration_ms=3_700_000,
+    )
+    return replace(episode, **changes)
+
+
+def make_article(channel: Channel, **changes: Any) -> Episode:
+    episode = make_episode(
+        channel,
+        7,
+        summary="Sáng 25/12, lãnh đạo huyện trả lời trực tiếp phản ánh của người dân.",
+        body=("Đoạn một về đất đai.", "Đoạn hai về thủ tục hành chính & hộ tịch."),
+        source_url="https://baodongthap.example.vn/media/2021/12/007.mp3",
+        source_site="baodongthap.vn",
+        machine_read=True,
+    )
+    return replace(episode, **changes)
+
+
+def html_blocks(fragment: str) -> list[etree._Element]:
+    """Parse notes HTML strictly and leniently; check Apple's tags; return the top-level elements."""
+    for element in lxml.html.fragments_fromstring(fragment):
+        assert isinstance(element, lxml.html.HtmlElement), element
+        assert {e.tag for e in element.iter()} <= ALLOWED_HTML, lxml.html.tostring(element)
+    return list(etree.fromstring(f"<div>{fragment}</div>"))
+
+
+def text_lines(fragment: str) -> list[str]:
+    """What a reader sees, one line per paragraph or list item."""
+    lines: list[str] = []
+    for block in html_blocks(fragment):
+        items = block.findall("li") if block.tag in ("ol", "ul") else [block]
+        lines.extend("".join(item.itertext()) for item in items)
+    return lines
+
+
+def test_recording_item_carries_people_numbers_and_sidecars(channel: Channel) -> None:
+    root = parse(build_feed(channel, [make_recording(channel)]))
+    (item,) = root.xpath("/rss/channel/item")
+
+    assert root.nsmap["content"] == CONTENT
+    assert one(item, "itunes:season") == "2021"
+    assert one(item, "itunes:episode") == "86"
+    assert one(item, "podcast:season") == "2021"
+    assert one(item, "podcast:episode") == "86"
+    assert one(item, "itunes:episodeType") == "full"
+    people = item.xpath("podcast:person", namespaces=NS)
+    assert [(p.text, p.get("role"), p.get("group")) for p in people] == [
+        ("Lê Thị Diệu (Phát thanh viên Đài Truyền thanh huyện)", "host", "cast"),
+        ("Nguyễn Văn Bình (Phó Chủ tịch UBND huyện Lai Vung)", "guest", "cast"),
+        ("Trần Quốc Hùng (Trưởng phòng Tài nguyên & Môi trường)", "guest", "cast"),
+    ]
+    transcripts = item.xpath("podcast:transcript", namespaces=NS)
+    assert [dict(t.attrib) for t in transcripts] == [
+        {"url": f"{BASE}feeds/ky-86.vtt", "type": "text/vtt", "language": "vi", "rel": "captions"},
+        {"url": f"{BASE}feeds/ky-86.srt", "type": "application/x-subrip", "language": "vi", "rel": "captions"},
+        {"url": f"{BASE}feeds/ky-86.html", "type": "text/html", "language": "vi"},
+    ]
+    assert one(item, "podcast:chapters/@url") == f"{BASE}feeds/ky-86.chapters.json"
+    assert one(item, "podcast:chapters/@type") == "application/json+chapters"
+    # Nothing at channel level: an item's person list would replace it anyway.
+    assert root.xpath("/rss/channel/podcast:person", namespaces=NS) == []
+
+
+def test_recording_notes_list_speakers_and_chapters_in_allowed_html(channel: Channel) -> None:
+    xml = build_feed(channel, [make_recording(channel)])
+    root = parse(xml)
+    description = one(root, "/rss/channel/item/description")
+    content = one(root, "/rss/channel/item/content:encoded")
+    assert b"<description><![CDATA[<p>" in xml
+    assert b"<content:encoded><![CDATA[<p>" in xml
+    assert len(description.encode()) <= 4000
+
+    expected_chapters = [
+        "00:00:00 — Giới thiệu chương trình",
+        "00:02:10 — Bà Trần Thị C, xã Tân Thành: thủ tục cấp giấy chứng nhận quyền sử dụng đất",
+        "00:09:50 — Ông Nguyễn Văn A, xã Long Hậu: đường giao thông nông thôn",
+        "00:20:05 — Bà Lê Thị B, xã Vĩnh Thới: hỗ trợ hộ nghèo <nhà ở>",
+        "00:30:20 — Ông Phạm Văn D, thị trấn Lai Vung: cấp phép xây dựng",
+        "00:40:00 — Bà Huỳnh Thị E, xã Hòa Long: bồi thường giải phóng mặt bằng",
+        "00:49:15 — Ông Võ Văn F, xã Long Thắng: nước sạch nông thôn",
+        "00:55:00 — Bà Đặng Thị G, xã Định Hòa: bảo hiểm y tế & học phí",
+        "00:59:00 — Ông Bùi Văn H, xã Phong Hòa: ô nhiễm môi trường chăn nuôi",
+        "01:00:00 — Tổng kết và hẹn gặp lại",
+    ]
+    head = [
+        "Lãnh đạo huyện Lai Vung trả lời trực tiếp câu hỏi của người dân về đất đai & an sinh.",
+        "Người dẫn chương trình",
+        "Lê Thị Diệu, Phát thanh viên Đài Truyền thanh huyện",
+        "Khách mời",
+        "Nguyễn Văn Bình, Phó Chủ tịch UBND huyện Lai Vung",
+        "Trần Quốc Hùng, Trưởng phòng Tài nguyên & Môi trường",
+        "Mục lục",
+    ]
+    assert text_lines(content) == head + expected_chapters
+    # The description has the same, the chapters as Spotify's "HH:MM:SS title" lines.
+    assert text_lines(description) == head + [line.replace(" — ", " ", 1) for line in expected_chapters]
+    blocks = html_blocks(content)
+    assert [b.tag for b in blocks] == ["p", "p", "ul", "p", "ul", "p", "ol"]
+    assert blocks[1][0].tag == "strong"
+    # Escaped text, not markup: "<nhà ở>" is in the text, no such element exists.
+    assert "&lt;nhà ở&gt;" in content
+    assert "&lt;nhà ở&gt;" in description
+
+
+@pytest.mark.parametrize(
+    ("starts", "spotify"),
+    [
+        ((0, 60_000, 120_000), True),
+        ((999, 60_000, 120_000), True),  # shown as 00:00:00
+        ((0, 60_000), False),  # fewer than three
+        ((5_000, 60_000, 120_000), False),  # first not at 00:00
+        ((1_000, 60_000, 120_000, 180_000), False),
+    ],
+)
+def test_spotify_timestamps_only_when_first_is_zero_and_at_least_three(
+    channel: Channel, starts: tuple[int, ...], spotify: bool
+) -> None:
+    chapters = tuple(Chapter(start_ms=s, title=f"Phần {n + 1}: hỏi đáp") for n, s in enumerate(starts))
+    root = parse(build_feed(channel, [make_recording(channel, chapters=chapters)]))
+    description = one(root, "/rss/channel/item/description")
+
+    stamped = [m for line in text_lines(description) if (m := SPOTIFY_LINE.match(line))]
+    if spotify:
+        assert [m.group(4) for m in stamped] == [c.title for c in chapters]
+        assert stamped[0].group(0).startswith("00:00:00 ")
+        # One per line: each in its own paragraph.
+        assert description.count("<p>00:") == len(chapters)
+    else:
+        assert stamped == []
+        assert "<ol><li>00:" in description
+    # content:encoded always lists them with a dash.
+    content = one(root, "/rss/channel/item/content:encoded")
+    assert sum(" — Phần " in line for line in text_lines(content)) == len(chapters)
+
+
+def test_content_encoded_repeats_a_description_that_holds_everything(channel: Channel) -> None:
+    # First chapter after an intro: no Spotify lines, and the notes fit in the description.
+    chapters = tuple(Chapter(start_ms=3_500 + n * 4_000, title=t) for n, t in enumerate(QUESTIONS))
+    root = parse(build_feed(channel, [make_recording(channel, chapters=chapters)]))
+    description = one(root, "/rss/channel/item/description")
+    assert one(root, "/rss/channel/item/content:encoded") == description
+    assert "<ol><li>00:00:03 — Giới thiệu chương trình</li>" in description
+
+
+def test_article_notes_have_the_lead_the_machine_voice_and_the_source(channel: Channel) -> None:
+    article = make_article(channel)
+    root = parse(build_feed(channel, [article]))
+    description = one(root, "/rss/channel/item/description")
+
+    assert text_lines(description) == [
+        "Sáng 25/12, lãnh đạo huyện trả lời trực tiếp phản ánh của người dân.",
+        "Bản đọc bằng giọng máy.",
+        "Đoạn một về đất đai.",
+        "Đoạn hai về thủ tục hành chính & hộ tịch.",
+        "Nguồn: baodongthap.vn",
+    ]
+    (link,) = html_blocks(description)[-1]
+    assert link.tag == "a"
+    assert link.get("href") == article.source_url
+    assert link.text == "baodongthap.vn"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "seeds/ky-1.txt", 'https://x.example/"onmouseover="alert(1)', "https://x.example/a b"],
+)
+def test_only_an_http_source_becomes_a_link(channel: Channel, url: str) -> None:
+    description = one(
+        parse(build_feed(channel, [make_article(channel, source_url=url)])),
+        "/rss/channel/item/description",
+    )
+    last = html_blocks(description)[-1]
+    if url.startswith('https://x.example/"'):
+        (link,) = last
+        assert link.get("href") == url  # one attribute, quotes escaped
+        assert link.get("onmouseover") is None
+    else:
+        assert len(last) == 0
+        assert "".join(last.itertext()) == "Nguồn: baodongthap.vn"
+
+
+def test_recordings_and_siteless_articles_have_no_source_line(channel: Channel) -> None:
+    for episode in (
+        make_recording(channel, source_site="baodongthap.vn", source_url="https://baodongthap.example.vn/x.mp3"),
+        make_article(channel, source_site=""),
+    ):
+        root = parse(build_feed(channel, [episode]))
+        for path in ("/rss/channel/item/description", "/rss/channel/item/content:encoded"):
+            for notes in root.xpath(path, namespaces=NS):
+                assert "Nguồn" not in notes.text
+
+
+def test_long_article_description_is_cut_but_keeps_its_source_and_content_keeps_all(channel: Channel) -> None:
+    body = tuple(f"{n}. {VIETNAMESE_PARAGRAPH}" for n in range(60))
+    root = parse(build_feed(channel, [make_article(channel, body=body)]))
+    description = one(root, "/rss/channel/item/description")
+    content = one(root, "/rss/channel/item/content:encoded")
+
+    assert 3500 < len(description.encode()) <= 4000
+    lines = text_lines(description)
+    assert lines[:2] == [
+        "Sáng 25/12, lãnh đạo huyện trả lời trực tiếp phản ánh của người dân.",
+        "Bản đọc bằng giọng máy.",
+    ]
+    assert lines[-1] == "Nguồn: baodongthap.vn"
+    kept = lines[2:-1]
+    assert 0 < len(kept) < len(body)
+    assert kept == list(body[: len(kept)])  # whole paragraphs, in order
+    assert text_lines(content)[2:-1] == list(body)
+    assert len(content.encode()) <= MAX_CONTENT_BYTES
+
+
+def test_content_encoded_stays_under_its_cap(channel: Channel) -> None:
+    body = tuple(f"{n}. {VIETNAMESE_PARAGRAPH}" for n in range(400))  # ~120 KB of text
+    description, content = episode_notes(make_article(channel, body=body))
+    assert 60_000 < len(content.encode()) <= MAX_CONTENT_BYTES
+    assert len(description.encode()) <= 4000
+    assert text_lines(content)[-1] == "Nguồn: baodongthap.vn"
+    html_blocks(content)
+
+
+def test_many_chapters_are_cut_from_the_description_not_from_content(channel: Channel) -> None:
+    chapters = tuple(Chapter(start_ms=n * 20_000, title=f"Câu hỏi {n}: {QUESTIONS[1]}") for n in range(120))
+    root = parse(build_feed(channel, [make_recording(channel, chapters=chapters, duration_ms=2_500_000)]))
+    description = one(root, "/rss/channel/item/description")
+    content = one(root, "/rss/channel/item/content:encoded")
+
+    assert len(description.encode()) <= 4000
+    stamped = [m.group(4) for line in text_lines(description) if (m := SPOTIFY_LINE.match(line))]
+    assert 3 <= len(stamped) < len(chapters)
+    assert stamped == [c.title for c in chapters[: len(stamped)]]
+    assert sum(" — Câu hỏi " in line for line in text_lines(content)) == len(chapters)
+
+
+def test_feedparser_reads_the_recording(channel: Channel) -> None:
+    episode = make_recording(channel)
+    parsed = feedparser.parse(build_feed(channel, [episode]))
+    assert parsed.bozo == 0
+    (entry,) = parsed.entries
+    (content,) = entry.content
+    assert content.type == "text/html"
+    assert "<ol><li>00:00:00 — Giới thiệu chương trình</li>" in content.value
+    assert "<p>00:02:10 Bà Trần Thị C" in entry.summary
+    assert entry.itunes_season == "2021"
+    assert entry.itunes_episode == "86"
+    assert entry.itunes_episodetype == "full"
+
+
+def test_podcastparser_reads_the_recording(channel: Channel) -> None:
+    episode = make_recording(channel)
+    parsed = podcastparser.parse(channel.config.feed_url, BytesIO(build_feed(channel, [episode])))
+    (item,) = parsed["episodes"]
+    assert item["guid"] == episode.guid
+    assert item["enclosures"] == [
+        {"url": episode.enclosure_url, "file_size": episode.size_bytes, "mime_type": "audio/mpeg"}
+    ]
+    assert item["total_time"] == 3700
+    assert item["description_html"].startswith("<p>Lãnh đạo huyện Lai Vung")
+    assert "Nguyễn Văn Bình, Phó Chủ tịch UBND huyện Lai Vung" in item["description"]
+    assert "00:02:10" in item["description"]
+    # The canonical namespace URI is not one podcastparser 0.6.11 maps (FEED-SPEC §6.2).
+    assert "persons" not in item
+    assert "chapters_json_url" not in item
+
+
+def test_our_linter_finds_no_error_in_a_feed_with_everything(channel: Channel) -> None:
+    feed = build_feed(
+        channel, [make_recording(channel), make_article(channel), *[make_episode(channel, n) for n in (1, 2)]]
+    )
+    problems = validate_feed(feed)
+    assert [p for p in problems if p.severity is Severity.ERROR] == []
+    assert [p for p in problems if "description" in p.rule] == []
+
+
+def test_rebuilding_a_recording_gives_identical_bytes(channel: Channel) -> None:
+    episodes = [make_recording(channel), make_article(channel)]
+    assert build_feed(channel, episodes) == build_feed(make_channel(), list(reversed(episodes)))
+
+
+def test_no_notes_no_description_and_no_content_namespace(channel: Channel) -> None:
+    root = parse(build_feed(channel, [make_recording(channel, summary=" ", speakers=(), chapters=())]))
+    assert root.xpath("//item/description | //content:encoded", namespaces=NS) == []
+    assert "content" not in root.nsmap
+
+
+@pytest.mark.parametrize(
+    ("speaker", "expected"),
+    [
+        (Speaker(name="Nguyễn Văn Bình"), "Nguyễn Văn Bình"),
+        (Speaker(name=" Nguyễn  Văn\nBình ", office=" Phó Chủ tịch "), "Nguyễn Văn Bình (Phó Chủ tịch)"),
+        (Speaker(name="", office="Phó Chủ tịch"), ""),
+    ],
+)
+def test_person_name_puts_the_office_in_brackets(speaker: Speaker, expected: str) -> None:
+    assert person_name(speaker) == expected
+
+
+def test_a_long_office_is_cut_and_the_name_kept_whole() -> None:
+    office = "Phó Chủ tịch Thường trực Ủy ban nhân dân huyện Lai Vung, kiêm Trưởng ban Chỉ đạo giải phóng mặt bằng"
+    name = person_name(Speaker(name="Nguyễn Văn Bình", office=office + " " + office))
+    assert len(name) <= 128
+    assert name.startswith("Nguyễn Văn Bình (Phó Chủ tịch Thường trực")
+    assert name.endswith("…)")
+    long_name = person_name(Speaker(name="Nguyễn " * 30, office=office))
+    assert len(long_name) <= 128
+    assert long_name.endswith("…")
+    assert "(" not in long_name
+
+
+def test_speakers_without_a_name_are_left_out(channel: Channel) -> None:
+    speakers = (Speaker(name=" \x0b ", office="Phó Chủ tịch"), SPEAKERS[1])
+    item = parse(build_feed(channel, [make_recording(channel, speakers=speakers)])).xpath("//item")[0]
+    assert item.xpath("podcast:person/text()", namespaces=NS) == ["Nguyễn Văn Bình (Phó Chủ tịch UBND huyện Lai Vung)"]
+
+
+@pytest.mark.parametrize(("season", "number"), [(0, 86), (2021, 0), (-1, -5)])
+def test_non_positive_numbers_are_left_out_with_a_warning(
+    channel: Channel, caplog: pytest.LogCaptureFixture, season: int, number: int
+) -> None:
+    item = parse(build_feed(channel, [make_recording(channel, season=season, episode_number=number)])).xpath("//item")[
+        0
+    ]
+    for name, value in (("season", season), ("episode", number)):
+        expected = [str(value)] if value > 0 else []
+        assert item.xpath(f"itunes:{name}/text()", namespaces=NS) == expected
+        assert item.xpath(f"podcast:{name}/text()", namespaces=NS) == expected
+    assert "not positive" in caplog.text
+
+
+def test_sidecar_urls_are_percent_encoded(channel: Channel) -> None:
+    episode = make_recording(
+        channel,
+        transcripts=(Sidecar(path="feeds/kỳ 86.vtt", mime="text/vtt", rel="captions"),),
+        chapters_file=None,
+    )
+    item = parse(build_feed(channel, [episode])).xpath("//item")[0]
+    assert one(item, "podcast:transcript/@url") == f"{BASE}feeds/k%E1%BB%B3%2086.vtt"
+    assert item.xpath("podcast:chapters", namespaces=NS) == []

@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from mutagen.apev2 import APEv2
-from mutagen.id3 import APIC, ID3, TIT2, TPE1, Encoding, PictureType
+from mutagen.id3 import APIC, ID3, TIT2, TPE1, CTOCFlags, Encoding, PictureType
+from mutagen.mp3 import MP3
 from PIL import Image
 
 from radiocast.audio import ffmpeg_path
 from radiocast.errors import TagError
+from radiocast.models import Chapter
 from radiocast.tagging import TAG_PADDING, EpisodeTags, write_tags
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -256,3 +258,139 @@ def test_tags_reject_naive_dates_and_bad_languages() -> None:
         _tags(language="vi")
     with pytest.raises(ValueError, match="JPEG"):
         _tags(cover_jpeg=b"\x89PNG\r\n\x1a\n")
+
+
+# --- chapters -------------------------------------------------------------------------------------
+
+CHAPTERS = (
+    Chapter(start_ms=0, title="Giới thiệu chương trình"),
+    Chapter(start_ms=750, title="Bà Trần Thị C, xã Tân Thành: thủ tục cấp giấy chứng nhận quyền sử dụng đất"),
+    Chapter(start_ms=1_500, title="Ông Nguyễn Văn A, xã Long Hậu: đường giao thông nông thôn"),
+    Chapter(start_ms=2_250, title="Kết thúc & hẹn gặp lại"),
+)
+NO_OFFSET = 0xFFFFFFFF
+
+
+def _chapters(id3: ID3) -> list[tuple[str, int, int, str]]:
+    """(element id, start, end, title) of every CHAP, in the CTOC's order."""
+    by_id = {chap.element_id: chap for chap in id3.getall("CHAP")}
+    (toc,) = id3.getall("CTOC")
+    return [
+        (
+            element_id,
+            by_id[element_id].start_time,
+            by_id[element_id].end_time,
+            str(by_id[element_id].sub_frames["TIT2"]),
+        )
+        for element_id in toc.child_element_ids
+    ]
+
+
+def test_chapters_read_back_with_mutagen(sample_mp3: Path) -> None:
+    # Given out of order: the CTOC and the element ids follow time, not input order.
+    shuffled = (CHAPTERS[2], CHAPTERS[0], CHAPTERS[3], CHAPTERS[1])
+    write_tags(sample_mp3, _tags(chapters=shuffled, duration_ms=3_000))
+
+    id3 = ID3(sample_mp3, translate=False)
+    assert id3.version == (2, 3, 0)
+    (toc,) = id3.getall("CTOC")
+    assert toc.element_id == "toc"
+    assert toc.flags == CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    assert toc.child_element_ids == ["ch0", "ch1", "ch2", "ch3"]
+    assert str(toc.sub_frames["TIT2"]) == "Mục lục"
+    assert _chapters(id3) == [
+        ("ch0", 0, 750, CHAPTERS[0].title),
+        ("ch1", 750, 1_500, CHAPTERS[1].title),
+        ("ch2", 1_500, 2_250, CHAPTERS[2].title),
+        ("ch3", 2_250, 3_000, CHAPTERS[3].title),
+    ]
+    chaps = id3.getall("CHAP")
+    assert len(chaps) == 4
+    for chap in chaps:
+        assert (chap.start_offset, chap.end_offset) == (NO_OFFSET, NO_OFFSET)
+    # v2.3 knows only Latin-1 and UTF-16: the sub-frames too, or the diacritics are lost.
+    for frame in [*chaps, toc]:
+        for sub in frame.sub_frames.values():
+            assert sub.encoding == Encoding.UTF16, (frame.element_id, sub.FrameID)
+    # The tag is still the ordinary v2.3 tag around them.
+    assert _text(id3, "TIT2") == TITLE
+    assert "TDRC" not in id3
+
+
+def test_the_last_chapter_ends_with_the_audio_by_default(sample_mp3: Path) -> None:
+    length_ms = round(MP3(sample_mp3).info.length * 1000)
+    write_tags(sample_mp3, _tags(chapters=CHAPTERS))
+
+    (*_, last) = _chapters(ID3(sample_mp3))
+    assert last == ("ch3", 2_250, length_ms, CHAPTERS[3].title)
+
+
+def test_chapter_titles_are_nfc(sample_mp3: Path) -> None:
+    nfd = tuple(Chapter(start_ms=c.start_ms, title=unicodedata.normalize("NFD", c.title)) for c in CHAPTERS)
+    write_tags(sample_mp3, _tags(chapters=nfd, duration_ms=3_000))
+
+    assert [title for *_, title in _chapters(ID3(sample_mp3))] == [c.title for c in CHAPTERS]
+
+
+def test_ffmpeg_reads_the_chapters(sample_mp3: Path) -> None:
+    write_tags(sample_mp3, _tags(chapters=CHAPTERS, duration_ms=3_000))
+
+    proc = subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(sample_mp3)],
+        capture_output=True,
+        check=False,
+    )
+    listing = proc.stderr.decode("utf-8")
+    found = re.findall(
+        r"^\s+Chapter #0:(\d+): start (\d+\.\d+), end (\d+\.\d+)\n\s+Metadata:\n\s+title\s+: (.*)$",
+        listing,
+        re.MULTILINE,
+    )
+    assert len(found) == len(CHAPTERS), listing
+    # ffmpeg's own order is its business; the times and titles must be ours.
+    got = sorted((float(start), float(end), title) for _, start, end, title in found)
+    assert got == [
+        (0.0, 0.75, CHAPTERS[0].title),
+        (0.75, 1.5, CHAPTERS[1].title),
+        (1.5, 2.25, CHAPTERS[2].title),
+        (2.25, 3.0, CHAPTERS[3].title),
+    ]
+
+
+def test_chapters_leave_the_audio_frames_untouched(sample_mp3: Path) -> None:
+    data = sample_mp3.read_bytes()
+    audio = data[_id3v2_end(data) :]
+
+    write_tags(sample_mp3, _tags(chapters=CHAPTERS, duration_ms=3_000))
+    tagged = sample_mp3.read_bytes()
+    assert tagged[_id3v2_end(tagged) :] == audio
+    # And a re-tag without chapters removes them, in place.
+    write_tags(sample_mp3, _tags())
+    again = sample_mp3.read_bytes()
+    assert len(again) == len(tagged)
+    id3 = ID3(sample_mp3)
+    assert id3.getall("CHAP") == []
+    assert id3.getall("CTOC") == []
+
+
+def test_no_chapters_no_chapter_frames(sample_mp3: Path) -> None:
+    write_tags(sample_mp3, _tags())
+
+    id3 = ID3(sample_mp3)
+    assert id3.getall("CHAP") == []
+    assert id3.getall("CTOC") == []
+
+
+def test_a_chapter_past_the_end_is_a_tag_error_and_nothing_is_written(sample_mp3: Path) -> None:
+    before = sample_mp3.read_bytes()
+    late = (*CHAPTERS, Chapter(start_ms=3_000, title="Quá cuối"))
+
+    with pytest.raises(TagError, match=r"sample\.mp3: chapter 'Quá cuối' at 00:00:03\.000 starts at or after") as info:
+        write_tags(sample_mp3, _tags(chapters=late, duration_ms=3_000))
+    assert info.value.hint
+    assert sample_mp3.read_bytes() == before
+
+
+def test_tags_reject_a_non_positive_duration() -> None:
+    with pytest.raises(ValueError, match="duration_ms"):
+        _tags(chapters=CHAPTERS, duration_ms=0)

@@ -10,9 +10,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from radiocast import __version__, pipeline, scaffold, validate
+from radiocast import __version__, pipeline, queries, scaffold, validate
 from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
 from radiocast.errors import ExitCode, RadiocastError
+from radiocast.produce import Outcome
 
 EPILOG = """\b
 Exit codes:
@@ -124,10 +125,10 @@ def publish(
             lock_wait_s=wait_s,
             progress=display,
         )
-    counts = {o: sum(r.outcome is o for r in report.results) for o in pipeline.Outcome}
+    counts = {o: sum(r.outcome is o for r in report.results) for o in Outcome}
     click.echo(
-        f"{counts[pipeline.Outcome.PUBLISHED]} published, {counts[pipeline.Outcome.RETAGGED]} re-tagged, "
-        f"{counts[pipeline.Outcome.UNCHANGED]} unchanged, {counts[pipeline.Outcome.FAILED]} failed; "
+        f"{counts[Outcome.PUBLISHED]} published, {counts[Outcome.RETAGGED]} re-tagged, "
+        f"{counts[Outcome.UNCHANGED]} unchanged, {counts[Outcome.FAILED]} failed; "
         f"{report.episodes_in_feed} episodes in {report.feed_path}"
     )
     if report.failed:
@@ -144,7 +145,7 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
     Example:
       radiocast status --json | jq '.[] | select(.state == "failed")'
     """
-    rows = pipeline.status(obj["root"])
+    rows = queries.status(obj["root"])
     if as_json:
         click.echo(json.dumps([_status_json(r) for r in rows], ensure_ascii=False, indent=2))
         return
@@ -160,7 +161,7 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
     out.print(table)
 
 
-def _status_json(row: pipeline.StatusRow) -> dict[str, Any]:
+def _status_json(row: queries.StatusRow) -> dict[str, Any]:
     return {
         "seed": row.seed,
         "slug": row.slug,
@@ -188,7 +189,7 @@ def validate_command(obj: dict[str, Any], feed: str | None) -> None:
       radiocast validate
       radiocast validate https://radio.example.vn/podcast/feeds/podcast.xml
     """
-    problems = pipeline.check_feed(obj["root"], feed)
+    problems = queries.check_feed(obj["root"], feed)
     for p in problems:
         click.echo(f"{p.severity.value}: {p.rule}: {p.message} [{p.source}]")
     errors = sum(p.severity is validate.Severity.ERROR for p in problems)

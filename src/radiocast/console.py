@@ -18,7 +18,8 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from radiocast.pipeline import EpisodeResult, Outcome
+from radiocast.pipeline import EpisodeResult
+from radiocast.produce import Outcome
 
 stderr = Console(stderr=True, highlight=False)
 

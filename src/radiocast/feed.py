@@ -3,7 +3,8 @@
 The bytes depend only on the channel and the episodes passed in: no clock, no randomness, a fixed
 item order. Rebuilding from unchanged input gives byte-identical output, so ETags stay put and
 clients see nothing new. What Apple, PSP-1 and the Podcasting 2.0 namespace ask for is in
-FEED-SPEC.md §1, §2 and §7.
+FEED-SPEC.md §1, §2 and §7. Episode notes (`episode_notes`) are HTML in Apple's tag subset:
+`description` within 4000 bytes, `content:encoded` with everything up to 64 KB.
 """
 
 from __future__ import annotations
@@ -13,22 +14,28 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
+from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from radiocast import __version__
 from radiocast.errors import FeedError
-from radiocast.models import Channel, Episode, PodcastConfig
-from radiocast.podcast2 import Podcast2EntryExtension, Podcast2Extension, xml_safe
+from radiocast.models import Channel, Episode, Kind, PodcastConfig, Role, Sidecar, Speaker
+from radiocast.podcast2 import Person, Podcast2EntryExtension, Podcast2Extension, Transcript, xml_safe
 
 log = logging.getLogger(__name__)
 
 # Apple: channel and item <description> in UTF-8 bytes; other tag values in characters.
 MAX_DESCRIPTION_BYTES: Final = 4000
+# content:encoded has no published limit; every poll re-downloads it for every item (FEED-SPEC §5.5).
+MAX_CONTENT_BYTES: Final = 64_000
+# Node text of podcast:person (Podcasting 2.0).
+MAX_PERSON_CHARS: Final = 128
 MAX_TITLE_CHARS: Final = 255
 ENCLOSURE_TYPE: Final = "audio/mpeg"
 
@@ -201,10 +208,13 @@ def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
     fe.title(title)
     # No per-episode page exists yet; the programme's page is the best landing place.
     fe.link(href=config.site_url)
-    description = _description_html((ep.summary, *ep.body))
+    description, content = episode_notes(ep)
     if description:
-        # Content without a description: feedgen writes it as a CDATA <description>.
-        fe.content(description, type="CDATA")
+        # Written as CDATA by _finish; feedgen would entity-escape it next to a content:encoded.
+        fe.description(description)
+    if content:
+        # Even when it repeats the description: apps that read content:encoded first (Apple) get the notes.
+        fe.content(content, type="CDATA")
     fe.enclosure(url=ep.enclosure_url, length=str(ep.size_bytes), type=ENCLOSURE_TYPE)
     # RFC 2822 with the podcast's numeric offset, e.g. +0700.
     fe.pubDate(ep.published.astimezone(config.tz))
@@ -214,7 +224,59 @@ def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
     fe.podcast.itunes_episode_type("full")
     if ep.author and (author := _line(ep.author)):
         fe.podcast.itunes_author(author)
-    fe.podcast2.itunes_explicit = config.explicit
+    podcast2 = fe.podcast2
+    podcast2.itunes_explicit = config.explicit
+    if (season := _positive(ep, "season", ep.season)) is not None:
+        fe.podcast.itunes_season(season)
+        podcast2.season = season
+    if (number := _positive(ep, "episode", ep.episode_number)) is not None:
+        fe.podcast.itunes_episode(number)
+        podcast2.episode = number
+    podcast2.transcripts = [
+        Transcript(
+            url=_sidecar_url(config, sidecar),
+            type=sidecar.mime,
+            language=config.language,
+            rel=sidecar.rel,
+        )
+        for sidecar in ep.transcripts
+    ]
+    if ep.chapters_file is not None:
+        podcast2.chapters_url = _sidecar_url(config, ep.chapters_file)
+    podcast2.persons = [
+        Person(name=name, role=speaker.role.value, group="cast")
+        for speaker in ep.speakers
+        if (name := person_name(speaker))
+    ]
+
+
+def _positive(ep: Episode, what: str, value: int | None) -> int | None:
+    """Apple and Podcasting 2.0 want a positive number: leave out anything else, and say so."""
+    if value is None:
+        return None
+    if value < 1:
+        log.warning("episode %s: %s number %d is not positive; left out of the feed", ep.slug, what, value)
+        return None
+    return value
+
+
+def _sidecar_url(config: PodcastConfig, sidecar: Sidecar) -> str:
+    return config.base_url + quote(sidecar.path.lstrip("/"))
+
+
+def person_name(speaker: Speaker) -> str:
+    """The text of a podcast:person: "Name (office)", at most 128 characters; the name is kept whole first."""
+    name = _line(speaker.name)
+    office = _line(speaker.office or "")
+    if not name:
+        return ""
+    # The namespace has no attribute for a title or office: it goes into the name, readably.
+    text = f"{name} ({office})" if office else name
+    if len(text) <= MAX_PERSON_CHARS:
+        return text
+    if office and len(name) + len(" (…)") <= MAX_PERSON_CHARS:
+        return f"{name} ({_shorten(office, lambda s: len(name) + len(s) + 3 <= MAX_PERSON_CHARS)})"
+    return _shorten(name, lambda s: len(s) <= MAX_PERSON_CHARS)
 
 
 def _finish(xml: bytes, *, has_items: bool) -> bytes:
@@ -228,6 +290,9 @@ def _finish(xml: bytes, *, has_items: bool) -> bytes:
     root = etree.fromstring(xml, parser)
     # feedgen always declares content:, which only content:encoded would use (FEED-SPEC §0).
     etree.cleanup_namespaces(root)
+    # Apple asks for item HTML inside CDATA; escaped, the notes can never hold "]]>".
+    for description in root.iterfind("channel/item/description"):
+        description.text = etree.CDATA(description.text or "")
     if not has_items:
         # feedgen stamps lastBuildDate with the current time; an empty feed has no date to give.
         channel = root[0]
@@ -273,37 +338,163 @@ def _p(text: str) -> str:
     return f"<p>{html.escape(text, quote=False)}</p>"
 
 
-def _description_html(paragraphs: Iterable[str]) -> str:
-    """Return one <p> per non-empty paragraph, HTML-escaped, in at most 4000 UTF-8 bytes.
+# --- episode notes ----------------------------------------------------------------------------------
 
-    Whole paragraphs are kept while they fit; if even the first does not, it is cut on a word (or
-    character) boundary and ends with "…". Only <p> is used, which Apple allows; the text can never
-    hold "]]>" once escaped, so it is safe inside CDATA.
+MACHINE_READ_NOTE: Final = "Bản đọc bằng giọng máy."
+HOSTS_HEADING: Final = "Người dẫn chương trình"
+GUESTS_HEADING: Final = "Khách mời"
+CHAPTERS_HEADING: Final = "Mục lục"
+SOURCE_LABEL: Final = "Nguồn"
+# Spotify turns description timestamps into chapters only from 3 lines, the first at 00:00 (FEED-SPEC §3).
+_SPOTIFY_MIN_CHAPTERS: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    html: str
+    text: str | None = None  # the plain text of a <p> that may be cut with "…" when it comes first
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    """Part of the notes: units kept from the first while they fit, between a head and a tail."""
+
+    units: tuple[_Unit, ...]
+    head: str = ""
+    tail: str = ""
+    required: bool = False  # kept whole: its bytes are set aside before anything else is placed
+
+
+def episode_notes(ep: Episode) -> tuple[str, str]:
+    """Return the episode's notes as (description, content:encoded) HTML.
+
+    In order: the summary (an article's lead), the machine-voice note, hosts, guests, chapters
+    with their times, the body paragraphs, the source link (articles). Only tags Apple renders,
+    every text escaped. The description fits in 4000 UTF-8 bytes and writes the chapters as
+    "HH:MM:SS title" lines when Spotify would take them for chapters; content:encoded keeps
+    everything up to 64 KB, the chapters as a numbered list.
     """
-    parts: list[str] = []
+    head: list[_Section] = []
+    if lead := _paragraph(ep.summary):
+        head.append(_Section(units=(_Unit(_p(lead), lead),)))
+    if ep.machine_read:
+        head.append(_Section(units=(_Unit(_p(MACHINE_READ_NOTE)),), required=True))
+    for role, heading in ((Role.HOST, HOSTS_HEADING), (Role.GUEST, GUESTS_HEADING)):
+        names = [_speaker_line(s) for s in ep.speakers if s.role is role]
+        head.extend(_list_section(heading, names, "ul"))
+    body = [p for p in map(_paragraph, ep.body) if p]
+    tail = [_Section(units=tuple(_Unit(_p(text), text) for text in body))]
+    if ep.kind is Kind.ARTICLE and (source := _source(ep)):
+        tail.append(_Section(units=(_Unit(source),), required=True))
+    for_description, for_content = _chapter_sections(ep)
+    return (
+        _fit([*head, *for_description, *tail], MAX_DESCRIPTION_BYTES),
+        _fit([*head, *for_content, *tail], MAX_CONTENT_BYTES),
+    )
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _heading(text: str) -> str:
+    return f"<p><strong>{_escape(text)}</strong></p>"
+
+
+def _list_section(heading: str, lines: Sequence[str], tag: str) -> list[_Section]:
+    units = tuple(_Unit(f"<li>{_escape(line)}</li>") for line in lines if line)
+    return [_Section(units=units, head=f"{_heading(heading)}<{tag}>", tail=f"</{tag}>")] if units else []
+
+
+def _speaker_line(speaker: Speaker) -> str:
+    name, office = _line(speaker.name), _line(speaker.office or "")
+    return f"{name}, {office}" if name and office else name
+
+
+def _clock(ms: int) -> str:
+    seconds = ms // 1000
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _chapter_sections(ep: Episode) -> tuple[list[_Section], list[_Section]]:
+    """Return the chapter list for the description and for content:encoded."""
+    chapters = sorted((c.start_ms, title) for c in ep.chapters if (title := _line(c.title)))
+    listed = _list_section(CHAPTERS_HEADING, [f"{_clock(start)} — {title}" for start, title in chapters], "ol")
+    if len(chapters) >= _SPOTIFY_MIN_CHAPTERS and _clock(chapters[0][0]) == "00:00:00":
+        # One timestamp per line, nothing between time and title: Spotify's own format.
+        lines = tuple(_Unit(_p(f"{_clock(start)} {title}")) for start, title in chapters)
+        return [_Section(units=lines, head=_heading(CHAPTERS_HEADING))], listed
+    return listed, listed
+
+
+def _source(ep: Episode) -> str | None:
+    """Return "Nguồn: <a href=…>site</a>"; only an http(s) URL becomes a link (never javascript: or a path)."""
+    site = _line(ep.source_site)
+    if not site:
+        return None
+    label = _escape(f"{SOURCE_LABEL}: ")
+    url = xml_safe(ep.source_url.strip())
+    if url.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in url):
+        return f'<p>{label}<a href="{html.escape(url, quote=True)}">{_escape(site)}</a></p>'
+    return f"<p>{label}{_escape(site)}</p>"
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _whole(section: _Section) -> str:
+    return section.head + "".join(unit.html for unit in section.units) + section.tail
+
+
+def _fit(sections: Sequence[_Section], budget: int) -> str:
+    """Join *sections* in order within *budget* UTF-8 bytes; every cut falls between whole elements.
+
+    Required sections are always placed: their room is set aside first. Any other section keeps
+    its units from the first while they fit, and is left out with its heading if none does. The
+    very first paragraph, when too long on its own, is cut on a word and ends in "…" rather than
+    leave the notes empty.
+    """
+    reserved = sum(_size(_whole(s)) for s in sections if s.required)
+    honour_required = reserved <= budget  # else an absurd source URL: place it only if it fits
+    if not honour_required:
+        reserved = 0
+    out: list[str] = []
     used = 0
-    for text in filter(None, map(_paragraph, paragraphs)):
-        piece = _p(text)
-        size = len(piece.encode("utf-8"))
-        if used + size > MAX_DESCRIPTION_BYTES:
-            if not parts:
-                parts.append(
-                    _p(
-                        _shorten(
-                            text,
-                            lambda s: len(_p(s).encode("utf-8")) <= MAX_DESCRIPTION_BYTES,
-                        )
-                    )
-                )
-            log.debug(
-                "description cut to %d paragraphs to stay within %d bytes",
-                len(parts),
-                MAX_DESCRIPTION_BYTES,
-            )
+    for section in sections:
+        if section.required and honour_required:
+            text = _whole(section)
+            reserved -= _size(text)
+        else:
+            text = _fill(section, budget - used - reserved, first=not out)
+            if not text:
+                continue
+        out.append(text)
+        used += _size(text)
+    return "".join(out)
+
+
+def _fill(section: _Section, room: int, *, first: bool) -> str:
+    room -= _size(section.head + section.tail)
+    kept: list[str] = []
+    for unit in section.units:
+        size = _size(unit.html)
+        if size > room:
+            if first and not kept and unit.text is not None and (cut := _cut_paragraph(unit.text, room)):
+                kept.append(cut)
+            log.debug("notes cut at %d units of a section", len(kept))
             break
-        parts.append(piece)
-        used += size
-    return "".join(parts)
+        kept.append(unit.html)
+        room -= size
+    return section.head + "".join(kept) + section.tail if kept else ""
+
+
+def _cut_paragraph(text: str, room: int) -> str | None:
+    def fits(candidate: str) -> bool:
+        return _size(_p(candidate)) <= room
+
+    cut = _shorten(text, fits)
+    return _p(cut) if cut != _ELLIPSIS and fits(cut) else None
 
 
 def _shorten(text: str, fits: Callable[[str], bool]) -> str:

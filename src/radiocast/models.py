@@ -107,7 +107,6 @@ class Chapter:
     title: str
 
 
-
 class Kind(StrEnum):
     ARTICLE = "article"  # a newspaper article's machine-read MP3
     RECORDING = "recording"  # the station's own recording, from a manifest
@@ -120,6 +119,7 @@ class Sidecar:
     path: str
     mime: str
     rel: str | None = None  # "captions" for timed transcripts
+
 
 class EpisodeState(StrEnum):
     PENDING = "pending"

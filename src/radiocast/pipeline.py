@@ -5,42 +5,33 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
 from radiocast import __version__
-from radiocast.audio import probe
 from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import cover_thumbnail
 from radiocast.errors import ConfigError, EpisodeError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid
-from radiocast.fetch import Fetcher, fetch_bytes, remote_size
-from radiocast.files import move_into_place, write_atomic
-from radiocast.models import Article, Channel, Episode, EpisodeState, FetchSettings, PodcastConfig
-from radiocast.seeds import ARTICLE_SUFFIXES, is_seed, read_article
-from radiocast.tagging import EpisodeTags, write_tags
-from radiocast.validate import Problem, validate_feed
+from radiocast.fetch import Fetcher
+from radiocast.files import write_atomic
+from radiocast.models import Channel, Episode, EpisodeState, Kind
+from radiocast.produce import Context, Outcome, Progress, Source, build, retag
+from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
 from radiocast.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 SLUG_MAX_LENGTH = 100
-
-
-class Outcome(StrEnum):
-    PUBLISHED = "published"
-    UNCHANGED = "unchanged"
-    RETAGGED = "retagged"
-    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,14 +54,6 @@ class PublishReport:
         return tuple(r for r in self.results if r.outcome is Outcome.FAILED)
 
 
-class Progress(Protocol):
-    """What the pipeline tells its caller as it goes (the CLI draws it)."""
-
-    def started(self, seed: str, title: str) -> None: ...
-    def transferred(self, seed: str, done: int, total: int | None) -> None: ...
-    def finished(self, result: EpisodeResult) -> None: ...
-
-
 class _Silent:
     def started(self, seed: str, title: str) -> None:
         pass
@@ -83,18 +66,17 @@ class _Silent:
 
 
 class _Action(StrEnum):
-    FETCH = "fetch"
-    REFRESH = "refresh"
-    RETAG = "retag"
+    BUILD = "build"  # obtain the audio, process, tag, publish
+    REFRESH = "refresh"  # ask the source again (conditional GET), build if it changed
+    RETAG = "retag"  # metadata changed: re-tag the published MP3 and rewrite its sidecars
     NONE = "none"
 
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    article: Article
+    source: Source
     episode: Episode
     action: _Action
-    tags: EpisodeTags
     digest: str
 
 
@@ -124,31 +106,43 @@ def publish(
             f"{ws.config_path}: podcast.image {config.image} does not exist",
             hint="put a square 3000x3000 JPEG there (radiocast init makes a default one)",
         )
-    cover_jpeg = cover_thumbnail(cover_path)
+    jingles = {}
+    for name, jingle in (("intro", config.audio.intro), ("outro", config.audio.outro)):
+        if jingle is not None and not (ws.root / jingle).is_file():
+            raise ConfigError(
+                f"{ws.config_path}: audio.{name} {jingle} does not exist", hint="fix the path or remove the key"
+            )
+        jingles[name] = ws.root / jingle if jingle else None
     report = progress or _Silent()
     with workspace_lock(ws.lock_path, wait_s=lock_wait_s), Catalog(ws.catalog_path) as catalog:
-        channel = Channel(
-            config=config, podcast_guid=catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url))
+        guid = catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url))
+        channel = Channel(config=config, podcast_guid=guid)
+        context = Context(
+            ws=ws,
+            channel=channel,
+            catalog=catalog,
+            fetcher=Fetcher(config.fetch, user_agent=f"radiocast/{__version__}"),
+            cover_jpeg=cover_thumbnail(cover_path),
+            intro=jingles["intro"],
+            outro=jingles["outro"],
+            progress=report,
         )
         results: list[EpisodeResult] = []
         planned: list[_Job] = []
         claimed: dict[str, str] = {}
         for path in seed_paths:
-            seed = _seed_name(ws, path)
+            seed = ws.relative(path)
             try:
-                job = _plan(ws, catalog, channel, path, seed, claimed, cover_jpeg, refresh=refresh)
+                planned.append(_plan(context, path, seed, claimed, refresh=refresh))
             except SeedError as e:
                 catalog.record_seed_error(seed, str(e))
                 result = EpisodeResult(seed=seed, outcome=Outcome.FAILED, error=str(e))
                 report.finished(result)
                 results.append(result)
-                continue
-            catalog.clear_seed_error(seed)
-            planned.append(job)
-        fetcher = Fetcher(config.fetch, user_agent=f"radiocast/{__version__}")
+            else:
+                catalog.clear_seed_error(seed)
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="episode") as pool:
-            for result in pool.map(lambda job: _run(ws, catalog, fetcher, job, report), planned):
-                results.append(result)
+            results.extend(pool.map(lambda job: _run(context, job), planned))
         live = _sync_sizes(ws, catalog)
         feed = build_feed(channel, live)
         if not ws.feed_path.exists() or ws.feed_path.read_bytes() != feed:
@@ -172,74 +166,101 @@ def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:
     return sorted((p for p in ws.seeds_dir.iterdir() if is_seed(p)), key=lambda p: p.name)
 
 
-def _seed_name(ws: Workspace, path: Path) -> str:
-    return ws.relative(path)
+def read_source(ws: Workspace, path: Path, seed: str, tz: ZoneInfo) -> Source:
+    """A seed of either format as the pipeline sees it."""
+    suffix = path.suffix.lower()
+    if suffix in ARTICLE_SUFFIXES:
+        article = read_article(path, seed=seed, tz=tz)
+        return Source(
+            seed=seed,
+            kind=Kind.ARTICLE,
+            identity=article.audio_url,
+            title=article.title,
+            published=article.published,
+            summary=article.lead,
+            body=article.paragraphs,
+            author=article.author,
+            audio=article.audio_url,
+            source_site=article.source_site,
+        )
+    if suffix in MANIFEST_SUFFIXES:
+        recording = read_manifest(path, seed=seed, root=ws.root, tz=tz)
+        return Source(
+            seed=seed,
+            kind=Kind.RECORDING,
+            # The manifest is the episode: renaming the WAV or re-recording keeps the GUID.
+            identity=f"manifest:{seed}",
+            title=recording.title,
+            published=recording.published,
+            summary=recording.summary,
+            audio=recording.audio,
+            source_site=urlsplit(recording.audio).hostname or "" if recording.is_remote else "",
+            episode_number=recording.episode,
+            season=recording.season,
+            speakers=recording.speakers,
+            chapters=recording.chapters,
+            transcript=recording.transcript,
+        )
+    raise SeedError(
+        f"{seed}: unsupported seed type {path.suffix!r}", hint="seeds are article texts (*.txt) or manifests (*.toml)"
+    )
 
 
-def _plan(
-    ws: Workspace,
-    catalog: Catalog,
-    channel: Channel,
-    path: Path,
-    seed: str,
-    claimed: dict[str, str],
-    cover_jpeg: bytes,
-    *,
-    refresh: bool,
-) -> _Job:
-    if path.suffix.lower() not in ARTICLE_SUFFIXES:
-        raise SeedError(f"{seed}: unsupported seed type {path.suffix!r}", hint="seeds are article texts (*.txt)")
+def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, refresh: bool) -> _Job:
+    catalog, channel = context.catalog, context.channel
     config = channel.config
-    article = read_article(path, seed=seed, tz=config.tz)
-    guid = episode_guid(channel.podcast_guid, article.audio_url)
+    source = read_source(context.ws, path, seed, config.tz)
+    guid = episode_guid(channel.podcast_guid, source.identity)
     if guid in claimed:
         raise SeedError(
-            f"{seed}: links the same audio as {claimed[guid]} ({article.audio_url})",
-            hint="remove one of the two seeds",
+            f"{seed}: links the same audio as {claimed[guid]} ({source.audio})", hint="remove one of the two seeds"
         )
     claimed[guid] = seed
     for stale in catalog.episodes_of_seed(seed):
         if stale.guid != guid and stale.live_since is None:
             # The seed's audio URL was corrected before it ever went live: start afresh.
             catalog.remove_unreleased(stale.guid)
+    metadata = {
+        "seed": seed,
+        "title": source.title,
+        "summary": source.summary,
+        "body": source.body,
+        "author": source.author,
+        "kind": source.kind,
+        "episode_number": source.episode_number,
+        "season": source.season,
+        "speakers": source.speakers,
+        "source_site": source.source_site,
+    }
     episode = catalog.episode(guid)
     if episode is None:
-        slug = _unique_slug(catalog, article)
+        slug = _unique_slug(catalog, source.title, source.published)
         episode = Episode(
             guid=guid,
             slug=slug,
-            seed=seed,
-            title=article.title,
-            published=article.published,
-            source_url=article.audio_url,
+            published=source.published,
+            source_url=source.audio,
             enclosure_url=f"{config.base_url}audio/{slug}.mp3",
-            summary=article.lead,
-            body=article.paragraphs,
-            author=article.author,
+            **metadata,  # type: ignore[arg-type]
         )
         catalog.add(episode)
     else:
-        episode = catalog.update(
-            guid, seed=seed, title=article.title, summary=article.lead, body=article.paragraphs, author=article.author
-        )
-    tags = _tags(channel, episode, cover_jpeg)
-    digest = _digest(tags)
-    final = ws.root / episode.audio_path
-    if episode.live_since is None or not final.is_file():
-        action = _Action.FETCH
-    elif refresh:
+        episode = catalog.update(guid, source_url=source.audio, **metadata)
+    digest = _digest(context, source)
+    final = context.ws.root / episode.audio_path
+    if episode.live_since is None or not final.is_file() or _local_audio_changed(context, source, episode):
+        action = _Action.BUILD
+    elif refresh and source.is_remote:
         action = _Action.REFRESH
     elif episode.tags_digest != digest:
         action = _Action.RETAG
     else:
         action = _Action.NONE
-    return _Job(article=article, episode=episode, action=action, tags=tags, digest=digest)
+    return _Job(source=source, episode=episode, action=action, digest=digest)
 
 
-def _unique_slug(catalog: Catalog, article: Article) -> str:
-    base = slugify(article.title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or (
-        f"episode-{article.published:%Y-%m-%d}"
-    )
+def _unique_slug(catalog: Catalog, title: str, published: datetime) -> str:
+    base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or f"episode-{published:%Y-%m-%d}"
     slug, n = base, 1
     while catalog.slug_taken(slug):
         n += 1
@@ -247,102 +268,45 @@ def _unique_slug(catalog: Catalog, article: Article) -> str:
     return slug
 
 
-def _tags(channel: Channel, episode: Episode, cover_jpeg: bytes) -> EpisodeTags:
-    config: PodcastConfig = channel.config
-    return EpisodeTags(
-        title=episode.title,
-        artist=episode.author or config.author,
-        album=config.title,
-        date=episode.published,
-        comment=episode.summary,
-        source_url=episode.source_url,
-        feed_url=config.feed_url,
-        guid=episode.guid,
-        copyright=config.copyright,
-        cover_jpeg=cover_jpeg,
+def _digest(context: Context, source: Source) -> str:
+    """Everything that goes into the MP3's tags and sidecars: a change means a re-tag."""
+    config = context.channel.config
+    fields = asdict(source)
+    fields["transcript_sha"] = (
+        hashlib.sha256((context.ws.root / source.transcript).read_bytes()).hexdigest() if source.transcript else None
     )
-
-
-def _digest(tags: EpisodeTags) -> str:
-    fields = asdict(tags)
-    cover = fields.pop("cover_jpeg")
-    fields["cover"] = hashlib.sha256(cover).hexdigest() if cover else None
+    fields["channel"] = (config.title, config.author, config.feed_url, config.copyright, config.language)
+    fields["cover"] = hashlib.sha256(context.cover_jpeg).hexdigest()
     return hashlib.sha256(json.dumps(fields, default=str, sort_keys=True).encode()).hexdigest()
 
 
-def _run(ws: Workspace, catalog: Catalog, fetcher: Fetcher, job: _Job, report: Progress) -> EpisodeResult:
-    episode = job.episode
+def _local_audio_changed(context: Context, source: Source, episode: Episode) -> bool:
+    return not source.is_remote and episode.etag != context.local_fingerprint(source)
+
+
+def _run(context: Context, job: _Job) -> EpisodeResult:
+    episode, report = job.episode, context.progress
     if job.action is _Action.NONE:
         result = _result(episode, Outcome.UNCHANGED)
         report.finished(result)
         return result
     report.started(episode.seed, episode.title)
-    partial = ws.partial_dir / f"{episode.slug}.mp3"
     try:
-        outcome = _work(ws, catalog, fetcher, job, partial, report)
+        if job.action is _Action.RETAG:
+            outcome = retag(context, job.source, episode, digest=job.digest)
+        else:
+            outcome = build(context, job.source, episode, digest=job.digest, conditional=job.action is _Action.REFRESH)
     except EpisodeError as e:
-        partial.unlink(missing_ok=True)
-        message = f"{episode.seed}: {e}"
-        catalog.update(episode.guid, state=EpisodeState.FAILED, error=message)
+        message = e if str(e).startswith(f"{episode.seed}:") else f"{episode.seed}: {e}"
+        context.catalog.update(episode.guid, state=EpisodeState.FAILED, error=str(message))
         log.debug("episode %s failed", episode.seed, exc_info=True)
         result = EpisodeResult(
-            seed=episode.seed, outcome=Outcome.FAILED, slug=episode.slug, title=episode.title, error=message
+            seed=episode.seed, outcome=Outcome.FAILED, slug=episode.slug, title=episode.title, error=str(message)
         )
     else:
         result = _result(episode, outcome)
     report.finished(result)
     return result
-
-
-def _work(ws: Workspace, catalog: Catalog, fetcher: Fetcher, job: _Job, partial: Path, report: Progress) -> Outcome:
-    episode = job.episode
-    final = ws.root / episode.audio_path
-    outcome = Outcome.PUBLISHED
-    if job.action is _Action.RETAG:
-        shutil.copyfile(final, partial)
-        outcome = Outcome.RETAGGED
-    else:
-        conditional = job.action is _Action.REFRESH
-        fetched = fetcher.download(
-            episode.source_url,
-            partial,
-            progress=_progress_for(report, episode.seed),
-            etag=episode.etag if conditional else None,
-            last_modified=episode.last_modified if conditional else None,
-        )
-        if fetched.not_modified:
-            if episode.tags_digest == job.digest:
-                catalog.update(episode.guid, state=EpisodeState.PUBLISHED, error=None)
-                return Outcome.UNCHANGED
-            shutil.copyfile(final, partial)
-            outcome = Outcome.RETAGGED
-        else:
-            catalog.update(
-                episode.guid,
-                state=EpisodeState.FETCHED,
-                sha256=fetched.sha256,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                error=None,
-            )
-    info = probe(partial)
-    write_tags(partial, job.tags)
-    catalog.update(episode.guid, state=EpisodeState.TAGGED, duration_ms=info.duration_ms)
-    ws.audio_dir.mkdir(parents=True, exist_ok=True)
-    move_into_place(partial, final)
-    catalog.update(
-        episode.guid,
-        state=EpisodeState.PUBLISHED,
-        error=None,
-        size_bytes=final.stat().st_size,
-        tags_digest=job.digest,
-        live_since=episode.live_since or datetime.now(UTC),
-    )
-    return outcome
-
-
-def _progress_for(report: Progress, seed: str) -> Callable[[int, int | None], None]:
-    return lambda done, total: report.transferred(seed, done, total)
 
 
 def _result(episode: Episode, outcome: Outcome) -> EpisodeResult:
@@ -362,82 +326,3 @@ def _sync_sizes(ws: Workspace, catalog: Catalog) -> list[Episode]:
             episode = catalog.update(episode.guid, size_bytes=size)
         live.append(episode)
     return live
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StatusRow:
-    seed: str
-    state: str
-    slug: str | None = None
-    title: str | None = None
-    date: datetime | None = None
-    in_feed: bool = False
-    duration_ms: int | None = None
-    size_bytes: int | None = None
-    error: str | None = None
-
-
-def status(root: Path) -> list[StatusRow]:
-    """One row per episode known to the catalog, plus seeds that could not be read."""
-    ws = Workspace(root)
-    if not ws.config_path.is_file():
-        raise ConfigError(f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE")
-    if not ws.catalog_path.is_file():
-        return []
-    with Catalog(ws.catalog_path) as catalog:
-        rows = [
-            StatusRow(
-                seed=e.seed,
-                state=e.state.value,
-                slug=e.slug,
-                title=e.title,
-                date=e.published,
-                in_feed=e.live_since is not None,
-                duration_ms=e.duration_ms,
-                size_bytes=e.size_bytes,
-                error=e.error,
-            )
-            for e in catalog.episodes()
-        ]
-        rows += [StatusRow(seed=f.seed, state=EpisodeState.FAILED.value, error=f.error) for f in catalog.seed_errors()]
-    return rows
-
-
-def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
-    """Validate *feed* (a path or an http(s) URL; default: the workspace's feed).
-
-    Enclosures under the workspace's base_url are checked against the files on disk;
-    other http(s) enclosures against the size a HEAD request reports.
-    """
-    ws = Workspace(root)
-    config = load_config(ws.config_path) if ws.config_path.is_file() else None
-    settings = config.fetch if config else FetchSettings()
-    if feed is None:
-        if config is None:
-            raise ConfigError(
-                f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE, or give a FEED"
-            )
-        path: Path | None = ws.feed_path
-    elif feed.startswith(("http://", "https://")):
-        path = None
-    else:
-        path = Path(feed)
-    if path is None:
-        data = fetch_bytes(feed or "", settings)
-    else:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise ConfigError(
-                f"cannot read the feed {path} ({e.strerror})", hint="run `radiocast publish` first"
-            ) from e
-
-    def enclosure_size(url: str) -> int | None:
-        if config is not None and url.startswith(config.base_url):
-            local = ws.root / url.removeprefix(config.base_url)
-            return local.stat().st_size if local.is_file() else None
-        if path is None:
-            return remote_size(url, settings)
-        return None
-
-    return validate_feed(data, enclosure_size=enclosure_size)

@@ -14,7 +14,9 @@ from mutagen import MutagenError, PaddingInfo
 from mutagen.apev2 import delete as delete_apev2
 from mutagen.id3 import (
     APIC,
+    CHAP,
     COMM,
+    CTOC,
     ID3,
     PCST,
     TALB,
@@ -30,12 +32,15 @@ from mutagen.id3 import (
     TRCK,
     WFED,
     WOAS,
+    CTOCFlags,
     Frame,
     PictureType,
 )
 from mutagen.mp3 import MPEGInfo
 
-from radiocast.errors import TagError
+from radiocast.chapters import chapter_ends
+from radiocast.errors import EpisodeError, TagError
+from radiocast.models import Chapter
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,10 @@ _MAX_KEPT_PADDING = 32 * 1024
 _UTF8 = 3  # converted to UTF-16 (encoding 1) by mutagen when saving v2.3
 _LANGUAGE = re.compile(r"^[a-z]{3}$")
 _JPEG = b"\xff\xd8\xff"  # SOI marker + the next marker's lead byte
+# CHAP byte offsets: "unused, go by the times" (ID3v2 Chapter Frame Addendum 1.0).
+_NO_OFFSET = 0xFFFFFFFF
+TOC_ID = "toc"
+TOC_TITLE = "Mục lục"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +78,10 @@ class EpisodeTags:
     copyright: str | None = None  # TCOP
     track: int | None = None  # TRCK (episode number)
     cover_jpeg: bytes | None = None  # APIC type 3 front cover, image/jpeg
+    # On the published audio's timeline; written as CTOC + one CHAP each.
+    chapters: tuple[Chapter, ...] = ()
+    # The end of the last chapter; None: the MP3's own length (its Xing/Info header).
+    duration_ms: int | None = None
 
     def __post_init__(self) -> None:
         if self.date.tzinfo is None or self.date.utcoffset() is None:
@@ -79,6 +92,8 @@ class EpisodeTags:
             raise ValueError(f"EpisodeTags.track must be >= 0, got {self.track}")
         if self.cover_jpeg is not None and not self.cover_jpeg.startswith(_JPEG):
             raise ValueError("EpisodeTags.cover_jpeg is not JPEG data")
+        if self.duration_ms is not None and self.duration_ms <= 0:
+            raise ValueError(f"EpisodeTags.duration_ms must be > 0, got {self.duration_ms}")
 
 
 def write_tags(path: Path, tags: EpisodeTags) -> None:
@@ -87,10 +102,13 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
     Only the tag regions change: the MPEG frames are kept byte for byte. The file is
     modified in place, so tag a staged copy before renaming it into place.
     """
-    _check_mpeg(path)
+    length_ms = _check_mpeg(path)
     id3 = ID3()
     for frame in _frames(tags):
         id3.add(frame)
+    if tags.chapters:
+        for frame in _chapter_frames(path, tags.chapters, tags.duration_ms or length_ms):
+            id3.add(frame)
     _convert_to_v23(id3, tags.date)
     try:
         # APEv2 (Winamp, foobar2000) carries its own copy of the old text;
@@ -107,16 +125,18 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
     log.debug("tagged %s", path)
 
 
-def _check_mpeg(path: Path) -> None:
-    """Refuse anything that is not MPEG audio: mutagen would happily tag a text file."""
+def _check_mpeg(path: Path) -> int:
+    """Refuse anything that is not MPEG audio (mutagen would happily tag a text file); return its length in ms."""
     try:
         with path.open("rb") as f:
-            MPEGInfo(f)
+            info = MPEGInfo(f)
     except (MutagenError, OSError) as e:
         raise TagError(
             f"{path} is not a readable MP3 ({e})",
             hint="check the downloaded or encoded audio",
         ) from e
+    length_s: float = info.length
+    return round(length_s * 1000)
 
 
 def _frames(tags: EpisodeTags) -> Iterator[Frame]:
@@ -163,6 +183,31 @@ def _picture_frames(tags: EpisodeTags) -> Iterator[Frame]:
             type=PictureType.COVER_FRONT,
             desc="",
             data=tags.cover_jpeg,
+        )
+
+
+def _chapter_frames(path: Path, chapters: tuple[Chapter, ...], duration_ms: int) -> Iterator[Frame]:
+    """One CTOC listing the chapters in time order, then one CHAP per chapter (FEED-SPEC §4.3)."""
+    try:
+        timed = chapter_ends(chapters, duration_ms)
+    except EpisodeError as e:
+        raise TagError(f"{path}: {e.message}", hint=e.hint) from e
+    ids = [f"ch{n}" for n in range(len(timed))]
+    # mutagen stores frames by size, not by time: the CTOC's child list is what gives the order.
+    yield CTOC(
+        element_id=TOC_ID,
+        flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+        child_element_ids=ids,
+        sub_frames=[TIT2(encoding=_UTF8, text=TOC_TITLE)],
+    )
+    for element_id, (chapter, end_ms) in zip(ids, timed, strict=True):
+        yield CHAP(
+            element_id=element_id,
+            start_time=chapter.start_ms,
+            end_time=end_ms,
+            start_offset=_NO_OFFSET,
+            end_offset=_NO_OFFSET,
+            sub_frames=[TIT2(encoding=_UTF8, text=chapter.title)],
         )
 
 

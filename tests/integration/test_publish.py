@@ -16,8 +16,8 @@ from pytest_httpserver import HTTPServer
 from station import Station
 from werkzeug import Response
 
-from radiocast import pipeline
-from radiocast.pipeline import Outcome
+from radiocast import pipeline, queries
+from radiocast.produce import Outcome
 from radiocast.validate import Severity, validate_feed
 
 NS = {
@@ -138,7 +138,7 @@ def test_bad_seeds_and_bad_urls_fail_alone(station: Station, httpserver: HTTPSer
     ]
     partial = station.root / ".radiocast" / "partial"
     assert not any(p.suffix == ".mp3" for p in partial.iterdir()) if partial.exists() else True
-    rows = {r.seed: r for r in pipeline.status(station.root)}
+    rows = {r.seed: r for r in queries.status(station.root)}
     assert rows["seeds/c-404.txt"].state == "failed"
     assert rows["seeds/e-no-date.txt"].state == "failed"
     assert rows["seeds/a.txt"].state == "published"

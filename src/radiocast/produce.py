@@ -1,0 +1,274 @@
+"""One episode's production: obtain the audio, process, tag, write sidecars, publish atomically."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+from radiocast.audio import process
+from radiocast.catalog import Catalog
+from radiocast.errors import AudioError, SeedError
+from radiocast.fetch import Fetcher
+from radiocast.files import move_into_place, write_atomic
+from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, Speaker
+from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
+from radiocast.tagging import EpisodeTags, write_tags
+from radiocast.transcripts import Cue, parse_transcript_file
+from radiocast.workspace import Workspace
+
+if TYPE_CHECKING:
+    from radiocast.pipeline import EpisodeResult
+
+log = logging.getLogger(__name__)
+
+INTRO_CHAPTER = "Giới thiệu"
+
+
+class Outcome(StrEnum):
+    PUBLISHED = "published"
+    UNCHANGED = "unchanged"
+    RETAGGED = "retagged"
+    FAILED = "failed"
+
+
+class Progress(Protocol):
+    """What the pipeline tells its caller as it goes (the CLI draws it)."""
+
+    def started(self, seed: str, title: str) -> None: ...
+    def transferred(self, seed: str, done: int, total: int | None) -> None: ...
+    def finished(self, result: EpisodeResult) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """What a seed says an episode is, whatever the seed's format."""
+
+    seed: str
+    kind: Kind
+    identity: str  # what the GUID is derived from
+    title: str
+    published: datetime
+    summary: str
+    audio: str  # an http(s) URL, or a path relative to the workspace
+    body: tuple[str, ...] = ()
+    author: str | None = None
+    source_site: str = ""
+    episode_number: int | None = None
+    season: int | None = None
+    speakers: tuple[Speaker, ...] = ()
+    chapters: tuple[Chapter, ...] = ()  # on the recording's own timeline
+    transcript: Path | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        return self.audio.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    """What every episode's production shares within one publish run."""
+
+    ws: Workspace
+    channel: Channel
+    catalog: Catalog
+    fetcher: Fetcher
+    cover_jpeg: bytes
+    intro: Path | None
+    outro: Path | None
+    progress: Progress
+
+    def local_fingerprint(self, source: Source) -> str:
+        """Stands in for an ETag for a recording in the workspace: size, mtime, audio settings."""
+        path = self.ws.root / source.audio
+        try:
+            stat = path.stat()
+        except OSError:
+            return "missing"
+        jingles = [(p.name, p.stat().st_mtime_ns) for p in (self.intro, self.outro) if p is not None]
+        return f"{stat.st_size}:{stat.st_mtime_ns}:{self.channel.config.audio!r}:{jingles!r}"
+
+
+def build(context: Context, source: Source, episode: Episode, *, digest: str, conditional: bool) -> Outcome:
+    """Obtain the audio, process it, tag it, write its sidecars and publish it."""
+    ws, catalog = context.ws, context.catalog
+    staged = ws.partial_dir / f"{episode.slug}.mp3"
+    fetched: Path | None = None
+    try:
+        if source.is_remote:
+            fetched = ws.partial_dir / f"{episode.slug}.source{_suffix(source.audio)}"
+            result = context.fetcher.download(
+                source.audio,
+                fetched,
+                progress=_progress_for(context.progress, episode.seed),
+                etag=episode.etag if conditional else None,
+                last_modified=episode.last_modified if conditional else None,
+                any_audio=source.kind is Kind.RECORDING,
+            )
+            if result.not_modified:
+                if episode.tags_digest == digest:
+                    catalog.update(episode.guid, state=EpisodeState.PUBLISHED, error=None)
+                    return Outcome.UNCHANGED
+                return retag(context, source, episode, digest=digest)
+            episode = catalog.update(
+                episode.guid,
+                state=EpisodeState.FETCHED,
+                sha256=result.sha256,
+                etag=result.etag,
+                last_modified=result.last_modified,
+            )
+            origin = fetched
+        else:
+            origin = ws.root / source.audio
+            if not origin.is_file():
+                raise AudioError(f"audio file {source.audio} not found", hint="check audio = … in the manifest")
+            episode = catalog.update(episode.guid, etag=context.local_fingerprint(source))
+        processed = process(origin, staged, context.channel.config.audio, intro=context.intro, outro=context.outro)
+        cues = _cues(context, source, origin, processed.offset_ms)
+        episode = _finish(context, source, episode, staged, cues, processed.duration_ms, processed.offset_ms, digest)
+    finally:
+        staged.unlink(missing_ok=True)
+        if fetched is not None:
+            fetched.unlink(missing_ok=True)
+    return Outcome.PUBLISHED
+
+
+def retag(context: Context, source: Source, episode: Episode, *, digest: str) -> Outcome:
+    """The metadata changed: re-tag the published MP3 (no download) and rewrite its sidecars."""
+    final = context.ws.root / episode.audio_path
+    staged = context.ws.partial_dir / f"{episode.slug}.mp3"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(final, staged)
+        duration_ms = episode.duration_ms or 0
+        # The published audio already carries any intro: align on it as it is.
+        cues = _cues(context, source, staged, episode.offset_ms, published=True)
+        _finish(context, source, episode, staged, cues, duration_ms, episode.offset_ms, digest)
+    finally:
+        staged.unlink(missing_ok=True)
+    return Outcome.RETAGGED
+
+
+def _finish(
+    context: Context,
+    source: Source,
+    episode: Episode,
+    staged: Path,
+    cues: list[Cue] | str | None,
+    duration_ms: int,
+    offset_ms: int,
+    digest: str,
+) -> Episode:
+    ws, catalog, config = context.ws, context.catalog, context.channel.config
+    chapters = _published_chapters(source, offset_ms, duration_ms)
+    write_tags(staged, _tags(context, source, episode, chapters, duration_ms))
+    episode = catalog.update(episode.guid, state=EpisodeState.TAGGED, duration_ms=duration_ms)
+    files = _transcripts(source, episode.slug, cues, language=config.language)
+    chapter_file = chapters_file(episode.slug, source.title, config.title, chapters, duration_ms=duration_ms)
+    for item in [*files, *([chapter_file] if chapter_file else [])]:
+        write_atomic(ws.root / item.sidecar.path, item.data)
+    ws.audio_dir.mkdir(parents=True, exist_ok=True)
+    final = ws.root / episode.audio_path
+    move_into_place(staged, final)
+    kept = {f.sidecar.path for f in files} | ({chapter_file.sidecar.path} if chapter_file else set())
+    for old in [*episode.transcripts, *([episode.chapters_file] if episode.chapters_file else [])]:
+        if old.path not in kept:
+            (ws.root / old.path).unlink(missing_ok=True)
+    return catalog.update(
+        episode.guid,
+        state=EpisodeState.PUBLISHED,
+        error=None,
+        size_bytes=final.stat().st_size,
+        duration_ms=duration_ms,
+        offset_ms=offset_ms,
+        chapters=chapters,
+        transcripts=tuple(f.sidecar for f in files),
+        chapters_file=chapter_file.sidecar if chapter_file else None,
+        tags_digest=digest,
+        live_since=episode.live_since or datetime.now(UTC),
+    )
+
+
+def _published_chapters(source: Source, offset_ms: int, duration_ms: int) -> tuple[Chapter, ...]:
+    """The manifest's chapters moved onto the published audio; one past its end is an error."""
+    chapters = []
+    for i, chapter in enumerate(source.chapters, start=1):
+        start = chapter.start_ms + offset_ms
+        if start >= duration_ms:
+            raise SeedError(
+                f"{source.seed}: chapters[{i}].start {_clock(chapter.start_ms)} is past the end of the audio "
+                f"({_clock(duration_ms - offset_ms)})",
+                hint="fix the chapter's start time or the audio file",
+            )
+        chapters.append(Chapter(start_ms=start, title=chapter.title))
+    if chapters and offset_ms > 0:
+        # The jingle before the first question: a chapter of its own lets listeners skip it,
+        # and Spotify reads chapter timestamps only when the first is at 00:00.
+        chapters.insert(0, Chapter(start_ms=0, title=INTRO_CHAPTER))
+    return tuple(chapters)
+
+
+def _cues(
+    context: Context, source: Source, audio: Path, offset_ms: int, *, published: bool = False
+) -> list[Cue] | str | None:
+    """Timed cues (or plain text) for the transcript, on the published audio's timeline."""
+    if source.transcript is not None:
+        found = parse_transcript_file(context.ws.root / source.transcript)
+        return found if isinstance(found, str) else shifted(found, offset_ms)
+    if source.kind is Kind.ARTICLE:
+        # The newspaper's machine voice reads the title, the lead and the body.
+        cues = aligned_cues(audio, [source.title, source.summary, *source.body])
+        return cues if published else shifted(cues, offset_ms)
+    return None
+
+
+def _transcripts(source: Source, slug: str, cues: list[Cue] | str | None, *, language: str) -> list[SidecarFile]:
+    if isinstance(cues, str):
+        paragraphs = [p.strip() for p in cues.split("\n\n") if p.strip()]
+        return transcript_files(slug, source.title, paragraphs, None, language=language)
+    if source.kind is Kind.ARTICLE:
+        return transcript_files(slug, source.title, [source.summary, *source.body], cues, language=language)
+    if cues:
+        return transcript_files(slug, source.title, [c.text for c in cues], cues, language=language)
+    return []
+
+
+def _tags(
+    context: Context, source: Source, episode: Episode, chapters: tuple[Chapter, ...], duration_ms: int
+) -> EpisodeTags:
+    config = context.channel.config
+    return EpisodeTags(
+        title=source.title,
+        artist=source.author or config.author,
+        album=config.title,
+        date=episode.published,
+        comment=source.summary,
+        source_url=source.audio if source.is_remote else None,
+        feed_url=config.feed_url,
+        guid=episode.guid,
+        copyright=config.copyright,
+        track=source.episode_number,
+        cover_jpeg=context.cover_jpeg,
+        chapters=chapters,
+        duration_ms=duration_ms or None,
+    )
+
+
+def _suffix(url: str) -> str:
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    return suffix if suffix in (".mp3", ".wav", ".m4a", ".mp4", ".aac", ".flac", ".ogg", ".opus") else ".audio"
+
+
+def _clock(ms: int) -> str:
+    seconds = ms // 1000
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _progress_for(report: Progress, seed: str) -> Callable[[int, int | None], None]:
+    return lambda done, total: report.transferred(seed, done, total)

@@ -1,0 +1,94 @@
+"""Read-only views of a workspace: `status` rows and `validate` of a feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from radiocast.catalog import Catalog
+from radiocast.config import load_config
+from radiocast.errors import ConfigError
+from radiocast.fetch import fetch_bytes, remote_size
+from radiocast.models import EpisodeState, FetchSettings
+from radiocast.validate import Problem, validate_feed
+from radiocast.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusRow:
+    seed: str
+    state: str
+    slug: str | None = None
+    title: str | None = None
+    date: datetime | None = None
+    in_feed: bool = False
+    duration_ms: int | None = None
+    size_bytes: int | None = None
+    error: str | None = None
+
+
+def status(root: Path) -> list[StatusRow]:
+    """One row per episode known to the catalog, plus seeds that could not be read."""
+    ws = Workspace(root)
+    if not ws.config_path.is_file():
+        raise ConfigError(f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE")
+    if not ws.catalog_path.is_file():
+        return []
+    with Catalog(ws.catalog_path) as catalog:
+        rows = [
+            StatusRow(
+                seed=e.seed,
+                state=e.state.value,
+                slug=e.slug,
+                title=e.title,
+                date=e.published,
+                in_feed=e.live_since is not None,
+                duration_ms=e.duration_ms,
+                size_bytes=e.size_bytes,
+                error=e.error,
+            )
+            for e in catalog.episodes()
+        ]
+        rows += [StatusRow(seed=f.seed, state=EpisodeState.FAILED.value, error=f.error) for f in catalog.seed_errors()]
+    return rows
+
+
+def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
+    """Validate *feed* (a path or an http(s) URL; default: the workspace's feed).
+
+    Enclosures under the workspace's base_url are checked against the files on disk;
+    other http(s) enclosures against the size a HEAD request reports.
+    """
+    ws = Workspace(root)
+    config = load_config(ws.config_path) if ws.config_path.is_file() else None
+    settings = config.fetch if config else FetchSettings()
+    if feed is None:
+        if config is None:
+            raise ConfigError(
+                f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE, or give a FEED"
+            )
+        path: Path | None = ws.feed_path
+    elif feed.startswith(("http://", "https://")):
+        path = None
+    else:
+        path = Path(feed)
+    if path is None:
+        data = fetch_bytes(feed or "", settings)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise ConfigError(
+                f"cannot read the feed {path} ({e.strerror})", hint="run `radiocast publish` first"
+            ) from e
+
+    def enclosure_size(url: str) -> int | None:
+        if config is not None and url.startswith(config.base_url):
+            local = ws.root / url.removeprefix(config.base_url)
+            return local.stat().st_size if local.is_file() else None
+        if path is None:
+            return remote_size(url, settings)
+        return None
+
+    return validate_feed(data, enclosure_size=enclosure_size)

@@ -1,0 +1,143 @@
+"""Episode manifests (seeds/*.toml): a complete one, and one clear error per mistake naming the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from radiocast.errors import SeedError
+from radiocast.models import Chapter, Role, Speaker
+from radiocast.seeds import parse_clock, read_manifest
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+COMPLETE = """\
+title = "Kỳ 86: Tháo gỡ vướng mắc về đất đai"
+date = "2021-12-25 08:00"
+audio = "recordings/2021-12-25.wav"
+episode = 86
+season = 2021
+summary = "Lãnh đạo huyện trả lời câu hỏi của người dân về đất đai."
+transcript = "recordings/2021-12-25.vtt"
+
+[[speakers]]
+name = "Lê Thị Hoa"
+role = "host"
+
+[[speakers]]
+name = "Nguyễn Văn Bình"
+role = "guest"
+office = "Phó Chủ tịch UBND huyện Lai Vung"
+
+[[chapters]]
+start = "00:00:00"
+title = "Mở đầu"
+
+[[chapters]]
+start = "00:02:10"
+title = "Bà Trần Thị C, xã Tân Thành: thủ tục cấp giấy chứng nhận quyền sử dụng đất"
+
+[[chapters]]
+start = "01:05.5"
+title = "Ông Nguyễn Văn A, xã Tân Thành: thủ tục cấp sổ đỏ"
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "2021-12-25.wav").write_bytes(b"RIFF")
+    (tmp_path / "recordings" / "2021-12-25.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    (tmp_path / "seeds").mkdir()
+    return tmp_path
+
+
+def manifest(root: Path, text: str) -> Path:
+    path = root / "seeds" / "ky-86.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read(root: Path, text: str):  # type: ignore[no-untyped-def]
+    return read_manifest(manifest(root, text), seed="seeds/ky-86.toml", root=root, tz=TZ)
+
+
+def test_complete_manifest(workspace: Path) -> None:
+    text = COMPLETE.replace('start = "01:05.5"', 'start = "00:31:05.5"')
+    recording = read(workspace, text)
+    assert recording.title == "Kỳ 86: Tháo gỡ vướng mắc về đất đai"
+    assert recording.published.isoformat() == "2021-12-25T08:00:00+07:00"
+    assert recording.audio == "recordings/2021-12-25.wav"
+    assert (recording.episode, recording.season) == (86, 2021)
+    assert recording.transcript == Path("recordings/2021-12-25.vtt")
+    assert recording.speakers == (
+        Speaker(name="Lê Thị Hoa", role=Role.HOST),
+        Speaker(name="Nguyễn Văn Bình", role=Role.GUEST, office="Phó Chủ tịch UBND huyện Lai Vung"),
+    )
+    assert recording.chapters[1] == Chapter(
+        start_ms=130_000, title="Bà Trần Thị C, xã Tân Thành: thủ tục cấp giấy chứng nhận quyền sử dụng đất"
+    )
+    assert recording.chapters[2].start_ms == 31 * 60_000 + 5_500
+    assert not recording.is_remote
+
+
+def test_remote_audio_and_toml_datetime(workspace: Path) -> None:
+    recording = read(
+        workspace,
+        'title = "Kỳ 87"\ndate = 2022-01-29T08:00:00\naudio = "https://radio.example.vn/ky-87.mp3"\n',
+    )
+    assert recording.is_remote
+    assert recording.published.isoformat() == "2022-01-29T08:00:00+07:00"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.replace('title = "Kỳ 86: Tháo gỡ vướng mắc về đất đai"\n', ""), r"title is missing"),
+        (
+            lambda t: t.replace('date = "2021-12-25 08:00"', 'date = "25/12/2021"'),
+            r"date '25/12/2021' is not YYYY-MM-DD HH:MM",
+        ),
+        (lambda t: t.replace('date = "2021-12-25 08:00"', 'date = "2021-02-30 08:00"'), r"not a real date"),
+        (lambda t: t.replace("2021-12-25.wav", "missing.wav"), r"audio file recordings/missing.wav not found"),
+        (
+            lambda t: t.replace('"recordings/2021-12-25.wav"', '"../outside.wav"'),
+            r"audio '../outside.wav' must be a path inside",
+        ),
+        (lambda t: t.replace("episode = 86", "episode = 0"), r"episode must be a positive integer"),
+        (lambda t: t.replace("season = 2021", 'season = "2021"'), r"season must be an integer"),
+        (lambda t: t.replace('role = "host"', 'role = "caller"'), r"speakers\[1\]\.role 'caller' is not a role"),
+        (lambda t: t.replace('name = "Lê Thị Hoa"\n', ""), r"speakers\[1\]\.name is missing"),
+        (
+            lambda t: t.replace('start = "00:02:10"', 'start = "2 phút"'),
+            r"chapters\[2\]\.start '2 phút' is not HH:MM:SS",
+        ),
+        (lambda t: t.replace('start = "01:05.5"', 'start = "00:01:00"'), r"chapters\[3\]\.start 00:01:00 is not after"),
+        (lambda t: t.replace('title = "Mở đầu"', 'title = ""'), r"chapters\[1\]\.title is missing"),
+        (lambda t: t + 'host = "x"\n', r"unknown field 'host'"),
+        (
+            lambda t: t.replace('transcript = "recordings/2021-12-25.vtt"', 'transcript = "x.vtt"'),
+            r"transcript file x.vtt not found",
+        ),
+        (lambda t: t.replace("[[speakers]]", "[[speaker]]", 1), r"unknown field 'speaker'"),
+        (
+            lambda t: t.replace('title = "Mở đầu"', 'title = "Mở đầu"\nend = "00:01:00"'),
+            r"chapters\[1\]: unknown field 'end'",
+        ),
+        (lambda t: t.replace("[[chapters]]", "[chapters", 1), r"not a valid TOML manifest"),
+    ],
+)
+def test_mistakes_name_the_file_and_the_field(workspace: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SeedError, match=message) as caught:
+        read(workspace, change(COMPLETE))
+    assert str(caught.value).startswith("seeds/ky-86.toml: ")
+
+
+@pytest.mark.parametrize(
+    ("clock", "ms"),
+    [("00:00:00", 0), ("00:02:10", 130_000), ("1:02:03.5", 3_723_500), ("05:07", 307_000), ("00:00:01.250", 1250)],
+)
+def test_parse_clock(clock: str, ms: int) -> None:
+    assert parse_clock(clock) == ms
