@@ -99,11 +99,22 @@ def init(obj: dict[str, Any], directory: Path | None, title: str, base_url: str,
 )
 @click.option("--refresh", is_flag=True, help="Ask the source again (conditional GET) for already published episodes.")
 @click.option(
+    "--narrate/--no-narrate",
+    default=None,
+    help="Read articles whose MP3 can't be fetched (or that link none) with the machine voice (default: audio.narrate).",
+)
+@click.option(
     "--wait", "wait_s", type=click.FloatRange(0), default=0, help="Seconds to wait for another publish to finish."
 )
 @click.pass_obj
 def publish(
-    obj: dict[str, Any], seeds: tuple[Path, ...], base_url: str | None, jobs: int, refresh: bool, wait_s: float
+    obj: dict[str, Any],
+    seeds: tuple[Path, ...],
+    base_url: str | None,
+    jobs: int,
+    refresh: bool,
+    narrate: bool | None,
+    wait_s: float,
 ) -> None:
     """Fetch, tag and publish the seeds' episodes, then rebuild feeds/podcast.xml.
 
@@ -122,12 +133,13 @@ def publish(
             base_url=base_url,
             jobs=jobs,
             refresh=refresh,
+            narrate=narrate,
             lock_wait_s=wait_s,
             progress=display,
         )
     counts = {o: sum(r.outcome is o for r in report.results) for o in Outcome}
     click.echo(
-        f"{counts[Outcome.PUBLISHED]} published, {counts[Outcome.RETAGGED]} re-tagged, "
+        f"{counts[Outcome.PUBLISHED]} published, {counts[Outcome.NARRATED]} narrated, {counts[Outcome.RETAGGED]} re-tagged, "
         f"{counts[Outcome.UNCHANGED]} unchanged, {counts[Outcome.FAILED]} failed; "
         f"{report.episodes_in_feed} episodes in {report.feed_path}"
     )

@@ -109,6 +109,8 @@ _AUDIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "intro": str,
     "outro": str,
     "normalize_mp3": bool,
+    "narrate": bool,
+    "voice": str,
 }
 _FETCH_KEYS: dict[str, type | tuple[type, ...]] = {
     "connect_timeout": (int, float),

@@ -27,6 +27,9 @@ class AudioSettings:
     intro: Path | None = None
     outro: Path | None = None
     normalize_mp3: bool = False
+    # Read articles whose MP3 can't be fetched (or that link none) with eSpeak NG.
+    narrate: bool = False
+    voice: str = "vi-vn-x-south"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,12 +7,11 @@ import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
@@ -24,7 +23,7 @@ from radiocast.errors import ConfigError, EpisodeError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid
 from radiocast.fetch import Fetcher
 from radiocast.files import write_atomic
-from radiocast.models import Channel, Episode, EpisodeState, Kind
+from radiocast.models import Channel, Episode, EpisodeState, Kind, PodcastConfig
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
 from radiocast.workspace import Workspace
@@ -87,6 +86,7 @@ def publish(
     base_url: str | None = None,
     jobs: int = 4,
     refresh: bool = False,
+    narrate: bool | None = None,
     lock_wait_s: float = 0,
     progress: Progress | None = None,
 ) -> PublishReport:
@@ -99,6 +99,8 @@ def publish(
     config = load_config(ws.config_path)
     if base_url is not None:
         config = with_base_url(config, base_url)
+    if narrate is not None:
+        config = replace(config, audio=replace(config.audio, narrate=narrate))
     seed_paths = _seed_paths(ws, seeds)
     cover_path = ws.root / config.image
     if not cover_path.is_file():
@@ -166,15 +168,17 @@ def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:
     return sorted((p for p in ws.seeds_dir.iterdir() if is_seed(p)), key=lambda p: p.name)
 
 
-def read_source(ws: Workspace, path: Path, seed: str, tz: ZoneInfo) -> Source:
+def read_source(ws: Workspace, path: Path, seed: str, config: PodcastConfig) -> Source:
     """A seed of either format as the pipeline sees it."""
     suffix = path.suffix.lower()
+    tz = config.tz
     if suffix in ARTICLE_SUFFIXES:
-        article = read_article(path, seed=seed, tz=tz)
+        article = read_article(path, seed=seed, tz=tz, require_audio=not config.audio.narrate)
         return Source(
             seed=seed,
             kind=Kind.ARTICLE,
-            identity=article.audio_url,
+            # An article with no MP3 to link (narrated) is identified by its seed.
+            identity=article.audio_url or f"article:{seed}",
             title=article.title,
             published=article.published,
             summary=article.lead,
@@ -209,7 +213,7 @@ def read_source(ws: Workspace, path: Path, seed: str, tz: ZoneInfo) -> Source:
 def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, refresh: bool) -> _Job:
     catalog, channel = context.catalog, context.channel
     config = channel.config
-    source = read_source(context.ws, path, seed, config.tz)
+    source = read_source(context.ws, path, seed, config)
     guid = episode_guid(channel.podcast_guid, source.identity)
     if guid in claimed:
         raise SeedError(
@@ -250,6 +254,9 @@ def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, r
     final = context.ws.root / episode.audio_path
     if episode.live_since is None or not final.is_file() or _local_audio_changed(context, source, episode):
         action = _Action.BUILD
+    elif episode.machine_read and source.is_remote:
+        # Narrated while the newspaper's MP3 was out of reach: try for the real one again.
+        action = _Action.BUILD
     elif refresh and source.is_remote:
         action = _Action.REFRESH
     elif episode.tags_digest != digest:
@@ -281,7 +288,7 @@ def _digest(context: Context, source: Source) -> str:
 
 
 def _local_audio_changed(context: Context, source: Source, episode: Episode) -> bool:
-    return not source.is_remote and episode.etag != context.local_fingerprint(source)
+    return bool(source.audio) and not source.is_remote and episode.etag != context.local_fingerprint(source)
 
 
 def _run(context: Context, job: _Job) -> EpisodeResult:

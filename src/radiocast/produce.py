@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 from radiocast.audio import process
 from radiocast.catalog import Catalog
-from radiocast.errors import AudioError, SeedError
+from radiocast.errors import AudioError, FetchError, SeedError
 from radiocast.fetch import Fetcher
 from radiocast.files import move_into_place, write_atomic
 from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, Speaker
+from radiocast.narrate import MACHINE_READ_NOTE, narrate
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
 from radiocast.tagging import EpisodeTags, write_tags
 from radiocast.transcripts import Cue, parse_transcript_file
@@ -33,6 +34,7 @@ INTRO_CHAPTER = "Giới thiệu"
 
 class Outcome(StrEnum):
     PUBLISHED = "published"
+    NARRATED = "narrated"
     UNCHANGED = "unchanged"
     RETAGGED = "retagged"
     FAILED = "failed"
@@ -97,46 +99,74 @@ class Context:
 
 def build(context: Context, source: Source, episode: Episode, *, digest: str, conditional: bool) -> Outcome:
     """Obtain the audio, process it, tag it, write its sidecars and publish it."""
-    ws, catalog = context.ws, context.catalog
+    ws, catalog, settings = context.ws, context.catalog, context.channel.config.audio
     staged = ws.partial_dir / f"{episode.slug}.mp3"
-    fetched: Path | None = None
+    origin: Path | None = None
+    cues: list[Cue] | str | None = None
+    outcome = Outcome.PUBLISHED
     try:
         if source.is_remote:
-            fetched = ws.partial_dir / f"{episode.slug}.source{_suffix(source.audio)}"
-            result = context.fetcher.download(
-                source.audio,
-                fetched,
-                progress=_progress_for(context.progress, episode.seed),
-                etag=episode.etag if conditional else None,
-                last_modified=episode.last_modified if conditional else None,
-                any_audio=source.kind is Kind.RECORDING,
-            )
-            if result.not_modified:
-                if episode.tags_digest == digest:
-                    catalog.update(episode.guid, state=EpisodeState.PUBLISHED, error=None)
+            origin = ws.partial_dir / f"{episode.slug}.source{_suffix(source.audio)}"
+            try:
+                result = context.fetcher.download(
+                    source.audio,
+                    origin,
+                    progress=_progress_for(context.progress, episode.seed),
+                    etag=episode.etag if conditional else None,
+                    last_modified=episode.last_modified if conditional else None,
+                    any_audio=source.kind is Kind.RECORDING,
+                )
+            except FetchError as e:
+                if not (settings.narrate and source.kind is Kind.ARTICLE):
+                    raise
+                if episode.machine_read and (ws.root / episode.audio_path).is_file():
+                    log.info("%s: %s; keeping the narrated episode", episode.seed, e)
                     return Outcome.UNCHANGED
-                return retag(context, source, episode, digest=digest)
-            episode = catalog.update(
-                episode.guid,
-                state=EpisodeState.FETCHED,
-                sha256=result.sha256,
-                etag=result.etag,
-                last_modified=result.last_modified,
-            )
-            origin = fetched
-        else:
+                log.warning("%s: %s; reading the article with the machine voice instead", episode.seed, e.message)
+                origin = None
+            else:
+                if result.not_modified:
+                    if episode.tags_digest == digest:
+                        catalog.update(episode.guid, state=EpisodeState.PUBLISHED, error=None)
+                        return Outcome.UNCHANGED
+                    return retag(context, source, episode, digest=digest)
+                episode = catalog.update(
+                    episode.guid,
+                    state=EpisodeState.FETCHED,
+                    sha256=result.sha256,
+                    etag=result.etag,
+                    last_modified=result.last_modified,
+                )
+        elif source.audio:
             origin = ws.root / source.audio
             if not origin.is_file():
                 raise AudioError(f"audio file {source.audio} not found", hint="check audio = … in the manifest")
             episode = catalog.update(episode.guid, etag=context.local_fingerprint(source))
-        processed = process(origin, staged, context.channel.config.audio, intro=context.intro, outro=context.outro)
-        cues = _cues(context, source, origin, processed.offset_ms)
-        episode = _finish(context, source, episode, staged, cues, processed.duration_ms, processed.offset_ms, digest)
+        if origin is None:
+            origin = ws.partial_dir / f"{episode.slug}.narration.wav"
+            cues = narrate([source.title, source.summary, *source.body], origin, voice=settings.voice)
+            outcome = Outcome.NARRATED
+        processed = process(origin, staged, settings, intro=context.intro, outro=context.outro)
+        if cues is None:
+            cues = _cues(context, source, origin, processed.offset_ms)
+        elif not isinstance(cues, str):
+            cues = shifted(cues, processed.offset_ms)
+        _finish(
+            context,
+            source,
+            episode,
+            staged,
+            cues,
+            processed.duration_ms,
+            processed.offset_ms,
+            digest,
+            machine_read=outcome is Outcome.NARRATED,
+        )
     finally:
         staged.unlink(missing_ok=True)
-        if fetched is not None:
-            fetched.unlink(missing_ok=True)
-    return Outcome.PUBLISHED
+        if origin is not None and origin.parent == ws.partial_dir:
+            origin.unlink(missing_ok=True)
+    return outcome
 
 
 def retag(context: Context, source: Source, episode: Episode, *, digest: str) -> Outcome:
@@ -149,7 +179,17 @@ def retag(context: Context, source: Source, episode: Episode, *, digest: str) ->
         duration_ms = episode.duration_ms or 0
         # The published audio already carries any intro: align on it as it is.
         cues = _cues(context, source, staged, episode.offset_ms, published=True)
-        _finish(context, source, episode, staged, cues, duration_ms, episode.offset_ms, digest)
+        _finish(
+            context,
+            source,
+            episode,
+            staged,
+            cues,
+            duration_ms,
+            episode.offset_ms,
+            digest,
+            machine_read=episode.machine_read,
+        )
     finally:
         staged.unlink(missing_ok=True)
     return Outcome.RETAGGED
@@ -164,10 +204,12 @@ def _finish(
     duration_ms: int,
     offset_ms: int,
     digest: str,
+    *,
+    machine_read: bool,
 ) -> Episode:
     ws, catalog, config = context.ws, context.catalog, context.channel.config
     chapters = _published_chapters(source, offset_ms, duration_ms)
-    write_tags(staged, _tags(context, source, episode, chapters, duration_ms))
+    write_tags(staged, _tags(context, source, episode, chapters, duration_ms, machine_read=machine_read))
     episode = catalog.update(episode.guid, state=EpisodeState.TAGGED, duration_ms=duration_ms)
     files = _transcripts(source, episode.slug, cues, language=config.language)
     chapter_file = chapters_file(episode.slug, source.title, config.title, chapters, duration_ms=duration_ms)
@@ -191,6 +233,7 @@ def _finish(
         transcripts=tuple(f.sidecar for f in files),
         chapters_file=chapter_file.sidecar if chapter_file else None,
         tags_digest=digest,
+        machine_read=machine_read,
         live_since=episode.live_since or datetime.now(UTC),
     )
 
@@ -240,7 +283,13 @@ def _transcripts(source: Source, slug: str, cues: list[Cue] | str | None, *, lan
 
 
 def _tags(
-    context: Context, source: Source, episode: Episode, chapters: tuple[Chapter, ...], duration_ms: int
+    context: Context,
+    source: Source,
+    episode: Episode,
+    chapters: tuple[Chapter, ...],
+    duration_ms: int,
+    *,
+    machine_read: bool,
 ) -> EpisodeTags:
     config = context.channel.config
     return EpisodeTags(
@@ -248,7 +297,7 @@ def _tags(
         artist=source.author or config.author,
         album=config.title,
         date=episode.published,
-        comment=source.summary,
+        comment=f"{MACHINE_READ_NOTE} {source.summary}".strip() if machine_read else source.summary,
         source_url=source.audio if source.is_remote else None,
         feed_url=config.feed_url,
         guid=episode.guid,

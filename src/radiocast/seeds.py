@@ -36,8 +36,11 @@ def is_seed(path: Path) -> bool:
     return path.is_file() and not path.name.startswith(".") and not path.name.endswith("~")
 
 
-def read_article(path: Path, *, seed: str, tz: ZoneInfo) -> Article:
-    """Parse the article seed at *path*; *seed* is the name shown in messages and stored."""
+def read_article(path: Path, *, seed: str, tz: ZoneInfo, require_audio: bool = True) -> Article:
+    """Parse the article seed at *path*; *seed* is the name shown in messages and stored.
+
+    Without *require_audio* (narration on) an article may link no MP3: its audio_url is "".
+    """
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -48,10 +51,10 @@ def read_article(path: Path, *, seed: str, tz: ZoneInfo) -> Article:
         raise SeedError(
             f"{seed}: not UTF-8 text (byte {e.start})", hint="save the article as UTF-8 and publish again"
         ) from e
-    return parse_article(text, seed=seed, tz=tz)
+    return parse_article(text, seed=seed, tz=tz, require_audio=require_audio)
 
 
-def parse_article(text: str, *, seed: str, tz: ZoneInfo) -> Article:
+def parse_article(text: str, *, seed: str, tz: ZoneInfo, require_audio: bool = True) -> Article:
     """Parse an article's text (CONTRACT.md, "The seed document")."""
     lines = [line for line in (clean_line(raw) for raw in text.splitlines()) if line]
     for marker in _NAVIGATION:
@@ -65,13 +68,16 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo) -> Article:
         raise SeedError(f"{seed}: no title", hint="the first line of a seed must be the article's title")
     if date_at is None:
         raise SeedError(f"{seed}: no date", hint='add a line "Cập nhật ngày: DD/MM/YYYY HH:MM:SS" after the title')
-    if url_at is None:
-        raise SeedError(f"{seed}: no audio URL", hint="add the MP3's http(s) URL on its own line after the date")
+    if url_at is None and require_audio:
+        raise SeedError(
+            f"{seed}: no audio URL",
+            hint="add the MP3's http(s) URL on its own line after the date, or publish with --narrate",
+        )
     title = lines[0]
     published = _parse_date(lines[date_at], seed=seed, tz=tz)
-    audio_url = lines[url_at]
+    audio_url = lines[url_at] if url_at is not None else ""
     parts = urlsplit(audio_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if audio_url and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise SeedError(
             f"{seed}: audio URL {audio_url!r} is not an http(s) URL", hint="link the MP3 over http or https"
         )
@@ -94,7 +100,7 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo) -> Article:
         paragraphs=body,
         captions=captions,
         author=author,
-        source_site=parts.hostname,
+        source_site=parts.hostname or "",
     )
 
 
