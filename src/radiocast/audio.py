@@ -40,8 +40,8 @@ _ALIMITER_MIN_DB = 20 * math.log10(0.0625)  # alimiter's lowest accepted limit
 _LAYOUTS = {1: "mono", 2: "stereo"}
 # The limiter's loudness loss is tried on this many excerpts of this many seconds, at
 # these gains above the linear one.
-_PROBE_EXCERPTS = 6
-_PROBE_EXCERPT_S = 20
+_PROBE_EXCERPTS = 30
+_PROBE_EXCERPT_S = 4
 _PROBE_STEPS_DB = (0.0, 1.5, 3.0, 5.0, 8.0)
 _PROBE_EXTRAPOLATE_DB = 2.0
 # LAME (3.100, 64-128 kbps) returns tones and speech 0.3-0.5 LU quieter than it was given.
@@ -125,7 +125,7 @@ _TIME = re.compile(rb"time=(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 def decoded_duration_ms(path: Path) -> int:
     """Decode the whole file with ffmpeg (streaming, no output) and report its length."""
     proc = subprocess.run(
-        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:a:0", "-f", "null", "-"],
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-i", _url(path), "-map", "0:a:0", "-f", "null", "-"],
         capture_output=True,
         check=False,
     )
@@ -199,14 +199,23 @@ def process(
     with atomic_path(dest) as tmp:
         predicted = plan.fit(target + _MP3_LOSS_LU)
         loudness, peak = _encode(plan, source, tmp)
-        if abs(loudness - target) > LOUDNESS_TOLERANCE_LU or peak > ceiling:
+        if _miss(loudness, peak, settings) > 0:
             log.info("%s: encoded at %.1f LUFS, %.1f dBTP; correcting once", source.name, loudness, peak)
             if peak > ceiling:
                 plan.limit_db -= peak - ceiling + _PEAK_MARGIN_DB
             # What the prediction missed (MP3 coding, excerpts vs the whole) would miss again.
             plan.fit(target - (loudness - predicted))
-            loudness, peak = _encode(plan, source, tmp)
-            if abs(loudness - target) > LOUDNESS_TOLERANCE_LU or peak > ceiling:
+            retry = tmp.with_name(f"{tmp.name}.retry")
+            try:
+                again = _encode(plan, source, retry)
+                # A limiter pushed harder can lose more loudness than the gain wins back:
+                # keep whichever attempt is nearer the goal.
+                if _miss(*again, settings) < _miss(loudness, peak, settings):
+                    retry.replace(tmp)
+                    loudness, peak = again
+            finally:
+                retry.unlink(missing_ok=True)
+            if _miss(loudness, peak, settings) > 0:
                 log.warning(
                     "%s: %.1f LUFS, %.1f dBTP after correction (target %.1f LUFS, ceiling %.1f dBTP); "
                     "published anyway: the recording is unusually peaky",
@@ -216,10 +225,10 @@ def process(
                     target,
                     ceiling,
                 )
-        info = probe(tmp)
-    log.info("%s: encoded %d ms at %.1f LUFS, %.1f dBTP", source.name, info.duration_ms, loudness, peak)
+        duration_ms = probe(tmp).duration_ms - _encoder_padding_ms(tmp, settings.sample_rate)
+    log.info("%s: encoded %d ms at %.1f LUFS, %.1f dBTP", source.name, duration_ms, loudness, peak)
     return Processed(
-        duration_ms=info.duration_ms,
+        duration_ms=duration_ms,
         offset_ms=levels[intro].duration_ms - fade_in if intro is not None else 0,
         loudness_lufs=loudness,
         true_peak_dbtp=peak,
@@ -231,7 +240,7 @@ def measure_loudness(path: Path) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) of *path*, per ITU-R BS.1770."""
     _check_input(path)
     stderr = _ffmpeg(
-        ["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+        ["-i", _url(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
         path,
     )
     return _ebur128_summary(stderr, path, "True peak")
@@ -266,18 +275,21 @@ class _Plan:
         self.peaks_dbfs.append(level.peak_dbfs)
         self.fades_ms.append(fade_ms)
 
-    def limiter(self, shift_db: float) -> bool:
+    def overs(self, shift_db: float, *, part: int | None = None) -> bool:
+        """Whether a part (default: any) would peak over the limit: else no limiter, it only costs time."""
         # Complementary linear crossfades never exceed the louder part's peak, so the
-        # parts' own peaks decide; without overs the limiter would only cost time.
-        return any(p + g + shift_db > self.limit_db for p, g in zip(self.peaks_dbfs, self.gains_db, strict=True))
+        # parts' own peaks decide.
+        parts = range(len(self.inputs)) if part is None else (part,)
+        return any(self.peaks_dbfs[k] + self.gains_db[k] + shift_db > self.limit_db for k in parts)
 
     def fit(self, aim: float) -> float:
         """Choose the shift that should make the programme measure *aim*; return the prediction."""
         linear = aim - self.settings.loudness
         self.shift_db = linear
-        if not self.limiter(linear):
+        main = self.inputs.index(self.main)
+        if not self.overs(linear, part=main):
             return aim
-        main_gain = self.gains_db[self.inputs.index(self.main)]
+        main_gain = self.gains_db[main]
         steps = [linear + step for step in _PROBE_STEPS_DB]
         curve = _limiter_curve(self.main, self.level, self, [main_gain + s for s in steps])
         gain, predicted = _solve(curve, aim)
@@ -294,8 +306,14 @@ class _Plan:
             samples = max(1, round(self.fades_ms[k] * self.settings.sample_rate / 1000))
             chains.append(f"[{label}][p{k}]acrossfade=ns={samples}:c1=tri:c2=tri[x{k}]")
             label = f"x{k}"
-        chains.append(f"[{label}]{_limiter(self.limit_db) if self.limiter(self.shift_db) else 'anull'}[out]")
+        chains.append(f"[{label}]{_limiter(self.limit_db) if self.overs(self.shift_db) else 'anull'}[out]")
         return ";".join(chains)
+
+
+def _miss(loudness: float, peak: float, settings: AudioSettings) -> float:
+    """How far (dB) a result is outside the loudness tolerance plus over the true-peak ceiling."""
+    off = max(0.0, abs(loudness - settings.loudness) - LOUDNESS_TOLERANCE_LU)
+    return off + max(0.0, peak - settings.true_peak)
 
 
 def _limiter(limit_db: float) -> str:
@@ -317,7 +335,7 @@ def _limiter_curve(source: Path, level: _Level, plan: _Plan, gains: list[float])
         if n > 1:
             start = (k + 0.5) * total_s / n - _PROBE_EXCERPT_S / 2
             inputs += ["-ss", f"{start:.3f}", "-t", f"{_PROBE_EXCERPT_S}"]
-        inputs += ["-i", str(source)]
+        inputs += ["-i", _url(source)]
     branches = "".join(f"[b{i}]" for i in range(len(gains)))
     graph = [
         "".join(f"[{k}:a:0]" for k in range(n))
@@ -355,14 +373,14 @@ def _encode(plan: _Plan, source: Path, tmp: Path) -> tuple[float, float]:
     """Run the one encoding pass into *tmp*; return the encoded stream's loudness and true peak."""
     args: list[str] = ["-y"]
     for path in plan.inputs:
-        args += ["-i", str(path)]
+        args += ["-i", _url(path)]
     args += [
         "-filter_complex", plan.filter_graph(),
         "-map", "[out]",
         "-c:a", "libmp3lame", "-b:a", plan.settings.bitrate,
         "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
         "-map_metadata", "-1", "-map_chapters", "-1",
-        "-f", "mp3", str(tmp),
+        "-f", "mp3", _url(tmp),
     ]  # fmt: skip
     if not _has_loopback_decoders():
         _ffmpeg(args, source)
@@ -380,7 +398,7 @@ def _encode(plan: _Plan, source: Path, tmp: Path) -> tuple[float, float]:
 def _measure(path: Path, settings: AudioSettings) -> _Level:
     """One streaming decode: loudness and sample peak of *path* as it will be encoded."""
     meter = f"{_conditioning(settings)},ebur128=peak=sample:framelog=quiet"
-    stderr = _ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", meter, "-f", "null", "-"], path)
+    stderr = _ffmpeg(["-i", _url(path), "-map", "0:a:0", "-af", meter, "-f", "null", "-"], path)
     loudness, peak = _ebur128_summary(stderr, path, "Sample peak")
     duration_ms = _last_time_ms(stderr.encode()) or 0
     if duration_ms <= 0:
@@ -412,6 +430,11 @@ def _ebur128_summary(stderr: str, path: Path, peak_section: str) -> tuple[float,
     if not found_i or not found_peak:
         raise AudioError(f"ffmpeg reported no loudness for {path}", hint="check the file and the ffmpeg version")
     return float(found_i.group(1)), float(found_peak.group(1))
+
+
+def _url(path: Path) -> str:
+    """A path ffmpeg cannot mistake for an option or a protocol ("-x.wav", "a:b.wav")."""
+    return f"file:{path.absolute()}"
 
 
 def _ffmpeg(args: list[str], path: Path) -> str:
@@ -489,6 +512,25 @@ def _check_wav(path: Path, *, big_endian: bool, rf64: bool) -> None:
                 return
             pos += 8 + chunk_size + (chunk_size & 1)
     raise AudioError(f"{path} is a corrupt WAV file (no audio data chunk)", hint=hint)
+
+
+def _encoder_padding_ms(path: Path, sample_rate: int) -> int:
+    """The encoder delay and padding that the Info header's LAME extension declares.
+
+    Gapless players drop them; mutagen counts whole frames, ~50 ms too long.
+    """
+    with path.open("rb") as f:
+        frame = f.read(1024)
+    at = frame.find(b"Info")
+    if at < 0:
+        return 0
+    flags = int.from_bytes(frame[at + 4 : at + 8], "big")
+    # frames, bytes, seek table and quality fields are present as the flags say
+    lame = at + 8 + 4 * (flags & 1) + 4 * ((flags >> 1) & 1) + 100 * ((flags >> 2) & 1) + 4 * ((flags >> 3) & 1)
+    if frame[lame : lame + 3] not in (b"LAM", b"Lav") or len(frame) < lame + 24:
+        return 0
+    packed = int.from_bytes(frame[lame + 21 : lame + 24], "big")
+    return round(((packed >> 12) + (packed & 0xFFF)) * 1000 / sample_rate)
 
 
 def _looks_like_mp3(path: Path) -> bool:
