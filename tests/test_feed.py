@@ -143,7 +143,7 @@ def test_channel_carries_apple_and_podcasting20_tags(channel: Channel, episodes:
     # content: is declared because the items have notes in content:encoded (see below for none).
     assert root.nsmap == {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
     assert one(root, "/rss/channel/title") == "Chính quyền đối thoại với Nhân dân qua sóng phát thanh"
-    assert one(root, "/rss/channel/link") == BASE
+    assert one(root, "/rss/channel/link") == BASE + "feeds/index.html"  # the programme page radiocast publishes
     assert one(root, "/rss/channel/description") == config.description
     assert one(root, "/rss/channel/language") == "vi"
     assert one(root, "/rss/channel/copyright") == "Đài Truyền thanh huyện Lai Vung"
@@ -153,7 +153,7 @@ def test_channel_carries_apple_and_podcasting20_tags(channel: Channel, episodes:
     assert one(root, "/rss/channel/itunes:image/@href") == f"{BASE}audio/cover.jpg"
     assert one(root, "/rss/channel/image/url") == f"{BASE}audio/cover.jpg"
     assert one(root, "/rss/channel/image/title") == one(root, "/rss/channel/title")
-    assert one(root, "/rss/channel/image/link") == BASE
+    assert one(root, "/rss/channel/image/link") == BASE + "feeds/index.html"
     assert one(root, "/rss/channel/itunes:author") == "Đài Truyền thanh huyện Lai Vung"
     assert one(root, "/rss/channel/itunes:owner/itunes:name") == "Đài Truyền thanh huyện Lai Vung"
     assert one(root, "/rss/channel/itunes:owner/itunes:email") == "podcast@laivung.example.vn"
@@ -228,7 +228,7 @@ def test_items_carry_the_required_tags_newest_first(channel: Channel, episodes: 
     newest, _, oldest = items
     assert one(newest, "title") == TITLES[3]
     assert one(newest, "guid/@isPermaLink") == "false"
-    assert one(newest, "link") == BASE
+    assert one(newest, "link") == f"{BASE}feeds/ky-3-lai-vung.html"  # its episode page
     assert one(newest, "enclosure/@url") == f"{BASE}audio/ky-3-lai-vung.mp3"
     assert one(newest, "enclosure/@length") == "816646"
     assert one(newest, "enclosure/@type") == "audio/mpeg"

@@ -27,6 +27,7 @@ from radiocast import __version__
 from radiocast.errors import FeedError
 from radiocast.models import Channel, Episode, Kind, PodcastConfig, Role, Sidecar, Speaker
 from radiocast.podcast2 import Person, Podcast2EntryExtension, Podcast2Extension, Transcript, xml_safe
+from radiocast.workspace import episode_page_path
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +207,7 @@ def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
         )
         title = ep.slug
     fe.title(title)
-    # No per-episode page exists yet; the programme's page is the best landing place.
-    fe.link(href=config.site_url)
+    fe.link(href=config.base_url + episode_page_path(ep.slug))
     description, content = episode_notes(ep)
     if description:
         # Written as CDATA by _finish; feedgen would entity-escape it next to a content:encoded.
@@ -277,6 +277,35 @@ def person_name(speaker: Speaker) -> str:
     if office and len(name) + len(" (…)") <= MAX_PERSON_CHARS:
         return f"{name} ({_shorten(office, lambda s: len(name) + len(s) + 3 <= MAX_PERSON_CHARS)})"
     return _shorten(name, lambda s: len(s) <= MAX_PERSON_CHARS)
+
+
+STYLESHEET_HREF: Final = "podcast.xsl"
+_XML_DECLARATION = re.compile(rb"\A<\?xml[^>]*\?>")
+
+
+def with_stylesheet(feed: bytes, href: str = STYLESHEET_HREF) -> bytes:
+    """Return *feed* with an ``<?xml-stylesheet?>`` instruction between its XML declaration and root.
+
+    A browser opening the feed then shows the XSL's page instead of raw XML; podcast apps skip
+    processing instructions. *href* is relative to the feed's URL. Every other byte is kept, so
+    the result is as deterministic as *feed*; a feed that already has the instruction is returned
+    unchanged.
+    """
+    root = etree.fromstring(feed, etree.XMLParser(resolve_entities=False, no_network=True))
+    sibling = root.getprevious()
+    while sibling is not None:
+        if isinstance(sibling, etree._ProcessingInstruction) and sibling.target == "xml-stylesheet":
+            return feed
+        sibling = sibling.getprevious()
+    # A PI has no attributes to escape: refuse what would need escaping rather than emit a broken one.
+    if not href.strip() or any(c in href for c in '"<>&?'):
+        raise FeedError(f"stylesheet href {href!r} cannot go in an xml-stylesheet instruction", hint="use a plain path")
+    instruction = etree.tostring(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"'))
+    declaration = _XML_DECLARATION.match(feed)
+    if declaration is None:
+        return instruction + b"\n" + feed
+    end = declaration.end()
+    return feed[:end] + b"\n" + instruction + feed[end:]
 
 
 def _finish(xml: bytes, *, has_items: bool) -> bytes:

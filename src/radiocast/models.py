@@ -8,6 +8,8 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from radiocast.workspace import INDEX_PAGE
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Category:
@@ -74,7 +76,8 @@ class PodcastConfig:
 
     @property
     def site_url(self) -> str:
-        return self.link or self.base_url
+        """The programme's web page: `link`, else the page radiocast publishes."""
+        return self.link or f"{self.base_url}{INDEX_PAGE}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

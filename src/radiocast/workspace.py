@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
+
+FEEDS_DIR: Final = "feeds"
+INDEX_PAGE: Final = "feeds/index.html"
+# Episode slugs that would collide with the programme's index pages.
+_RESERVED_SLUG = re.compile(r"index(-\d+)?")
+
+
+def index_page_path(number: int) -> str:
+    """The programme page's *number*-th page (1-based), relative to the workspace."""
+    return INDEX_PAGE if number == 1 else f"{FEEDS_DIR}/index-{number}.html"
+
+
+def episode_page_path(slug: str) -> str:
+    """The episode page of *slug*, relative to the workspace; never the same as an index page."""
+    if _RESERVED_SLUG.fullmatch(slug):
+        return f"{FEEDS_DIR}/{slug}.episode.html"
+    return f"{FEEDS_DIR}/{slug}.html"
 
 
 @dataclass(frozen=True, slots=True)

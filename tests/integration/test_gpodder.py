@@ -1,0 +1,120 @@
+"""A real podcast client: gPodder's `gpo` subscribes to the served feed and downloads every episode."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from station import Station
+
+from radiocast import pipeline
+from radiocast.catalog import Catalog
+from radiocast.config import load_config, with_base_url
+from radiocast.feed import with_stylesheet
+from radiocast.files import write_atomic
+from radiocast.models import Channel
+from radiocast.produce import Outcome
+from radiocast.serve import serve
+from radiocast.site import build_site
+from radiocast.workspace import Workspace
+
+GPO = shutil.which("gpo")
+
+pytestmark = [
+    pytest.mark.gpodder,
+    pytest.mark.skipif(GPO is None, reason="gPodder's `gpo` is not installed (apt-get install gpodder)"),
+]
+
+
+@pytest.fixture
+def served(station: Station) -> Iterator[str]:
+    """radiocast serve on the station's workspace, on a free port of 127.0.0.1."""
+    urls: list[str] = []
+    ready, stop = threading.Event(), threading.Event()
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    thread = threading.Thread(
+        target=serve, args=(station.root,), kwargs={"port": 0, "ready": on_ready, "stop": stop}, daemon=True
+    )
+    thread.start()
+    assert ready.wait(10), "radiocast serve did not start"
+    yield urls[0]
+    stop.set()
+    thread.join(10)
+
+
+def publish_site(root: Path, base_url: str) -> None:
+    """The programme pages and the feed's stylesheet, unless `publish` already wrote them."""
+    ws = Workspace(root)
+    feed = ws.feed_path.read_bytes()
+    if b"<?xml-stylesheet" not in feed:
+        write_atomic(ws.feed_path, with_stylesheet(feed))
+    if (ws.feeds_dir / "index.html").is_file():
+        return
+    config = with_base_url(load_config(ws.config_path), base_url)
+    with Catalog(ws.catalog_path) as catalog:
+        guid = catalog.meta("podcast_guid")
+        assert guid is not None
+        live = catalog.live_episodes()
+    for path, data in build_site(Channel(config=config, podcast_guid=guid), live).items():
+        write_atomic(root / path, data)
+
+
+def gpo(home: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GPODDER_HOME": str(home / "gpodder-home"),
+        "GPODDER_DOWNLOAD_DIR": str(home / "gpodder-downloads"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+    }
+    assert GPO is not None
+    proc = subprocess.run([GPO, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, f"gpo {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout + proc.stderr
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_gpodder_downloads_every_episode_byte_identical(station: Station, served: str, tmp_path: Path) -> None:
+    station.serve_mp3("one.mp3", seconds=3.0, freq=220)
+    station.serve_mp3("two.mp3", seconds=4.0, freq=330)
+    station.seed("a.txt", title="Đổi mới lề lối làm việc, tận tụy phục vụ Nhân dân", url=station.url("one.mp3"))
+    station.seed(
+        "b.txt",
+        title="Tháo gỡ vướng mắc về đất đai cho người dân xã Tân Thành",
+        url=station.url("two.mp3"),
+        date="25/12/2021 08:00:00",
+    )
+    report = pipeline.publish(station.root, base_url=served)
+    assert [r.outcome for r in report.results] == [Outcome.PUBLISHED, Outcome.PUBLISHED], report.results
+    publish_site(station.root, served)
+    feed_url = served + "feeds/podcast.xml"
+    assert b"<?xml-stylesheet" in (station.root / "feeds" / "podcast.xml").read_bytes()
+
+    home = tmp_path / "gpo"
+    home.mkdir()
+    gpo(home, "subscribe", feed_url)
+    listed = gpo(home, "episodes", feed_url)
+    assert "Đổi mới lề lối làm việc" in listed
+    assert "Tháo gỡ vướng mắc về đất đai" in listed
+    gpo(home, "update")
+    gpo(home, "download")
+
+    published = {digest(p): p.name for p in (station.root / "audio").glob("*.mp3")}
+    assert len(published) == 2
+    downloads = [p for p in (home / "gpodder-downloads").rglob("*") if p.is_file()]
+    assert sorted(digest(p) for p in downloads) == sorted(published), (
+        f"gpo downloaded {[p.name for p in downloads]}, published {sorted(published.values())}"
+    )
