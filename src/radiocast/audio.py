@@ -25,6 +25,7 @@ from mutagen.mp3 import MP3, BitrateMode
 
 from radiocast.errors import AudioError
 from radiocast.files import atomic_path
+from radiocast.i18n import _
 from radiocast.models import AudioSettings
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def ffmpeg_path() -> str:
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except (ImportError, RuntimeError) as e:
         raise AudioError(
-            "ffmpeg not found", hint="install it (apt install ffmpeg) or `pip install imageio-ffmpeg`"
+            _("ffmpeg not found"), hint=_("install it (apt install ffmpeg) or `pip install imageio-ffmpeg`")
         ) from e
 
 
@@ -96,10 +97,12 @@ def probe(path: Path) -> AudioInfo:
     try:
         mp3 = MP3(path)
     except (MutagenError, OSError) as e:
-        raise AudioError(f"{path.name} is not a readable MP3 ({e})", hint="check the source file") from e
+        raise AudioError(
+            _("{path} is not a readable MP3 ({error})").format(path=path.name, error=e), hint=_("check the source file")
+        ) from e
     info = mp3.info
     if info is None:
-        raise AudioError(f"{path.name} has no MPEG audio stream", hint="check the source file")
+        raise AudioError(_("{path} has no MPEG audio stream").format(path=path.name), hint=_("check the source file"))
     has_header = bool(info.encoder_info) or info.bitrate_mode != BitrateMode.UNKNOWN
     vbr = info.bitrate_mode in (BitrateMode.VBR, BitrateMode.ABR)
     duration_ms = round(info.length * 1000)
@@ -108,7 +111,7 @@ def probe(path: Path) -> AudioInfo:
         # bitrate, which is badly wrong for VBR; decoding the whole file is exact.
         duration_ms = decoded_duration_ms(path)
     if duration_ms <= 0:
-        raise AudioError(f"{path.name} contains no audio", hint="check the source file")
+        raise AudioError(_("{path} contains no audio").format(path=path.name), hint=_("check the source file"))
     return AudioInfo(
         duration_ms=duration_ms,
         bitrate=int(info.bitrate),
@@ -131,7 +134,7 @@ def decoded_duration_ms(path: Path) -> int:
     )
     duration_ms = _last_time_ms(proc.stderr)
     if proc.returncode != 0 or duration_ms is None:
-        raise AudioError(f"ffmpeg cannot decode {path.name}", hint="check the source file")
+        raise AudioError(_("ffmpeg cannot decode {path}").format(path=path.name), hint=_("check the source file"))
     return duration_ms
 
 
@@ -152,7 +155,7 @@ def needs_processing(source: Path, settings: AudioSettings, *, has_intro_outro: 
     try:
         probe(source)
     except AudioError as e:
-        log.info("%s: %s; re-encoding it", source.name, e.message)
+        log.info(_("%s: %s; re-encoding it"), source.name, e.message)
         return True
     return False
 
@@ -173,7 +176,7 @@ def process(
         with atomic_path(dest) as tmp:
             shutil.copyfile(source, tmp)
             info = probe(tmp)
-        log.info("%s: published as it is (%d ms)", source.name, info.duration_ms)
+        log.info(_("%s: published as it is (%d ms)"), source.name, info.duration_ms)
         return Processed(
             duration_ms=info.duration_ms,
             offset_ms=0,
@@ -200,7 +203,7 @@ def process(
         predicted = plan.fit(target + _MP3_LOSS_LU)
         loudness, peak = _encode(plan, source, tmp)
         if _miss(loudness, peak, settings) > 0:
-            log.info("%s: encoded at %.1f LUFS, %.1f dBTP; correcting once", source.name, loudness, peak)
+            log.info(_("%s: encoded at %.1f LUFS, %.1f dBTP; correcting once"), source.name, loudness, peak)
             if peak > ceiling:
                 plan.limit_db -= peak - ceiling + _PEAK_MARGIN_DB
             # What the prediction missed (MP3 coding, excerpts vs the whole) would miss again.
@@ -217,8 +220,10 @@ def process(
                 retry.unlink(missing_ok=True)
             if _miss(loudness, peak, settings) > 0:
                 log.warning(
-                    "%s: %.1f LUFS, %.1f dBTP after correction (target %.1f LUFS, ceiling %.1f dBTP); "
-                    "published anyway: the recording is unusually peaky",
+                    _(
+                        "%s: %.1f LUFS, %.1f dBTP after correction (target %.1f LUFS, ceiling %.1f dBTP); "
+                        "published anyway: the recording is unusually peaky"
+                    ),
                     source.name,
                     loudness,
                     peak,
@@ -226,7 +231,7 @@ def process(
                     ceiling,
                 )
         duration_ms = probe(tmp).duration_ms - _encoder_padding_ms(tmp, settings.sample_rate)
-    log.info("%s: encoded %d ms at %.1f LUFS, %.1f dBTP", source.name, duration_ms, loudness, peak)
+    log.info(_("%s: encoded %d ms at %.1f LUFS, %.1f dBTP"), source.name, duration_ms, loudness, peak)
     return Processed(
         duration_ms=duration_ms,
         offset_ms=levels[intro].duration_ms - fade_in if intro is not None else 0,
@@ -294,7 +299,7 @@ class _Plan:
         curve = _limiter_curve(self.main, self.level, self, [main_gain + s for s in steps])
         gain, predicted = _solve(curve, aim)
         self.shift_db = gain - main_gain
-        log.info("%s: %+.1f dB more gain makes up for the limiter", self.main.name, self.shift_db - linear)
+        log.info(_("%s: %+.1f dB more gain makes up for the limiter"), self.main.name, self.shift_db - linear)
         return predicted
 
     def filter_graph(self) -> str:
@@ -347,7 +352,10 @@ def _limiter_curve(source: Path, level: _Level, plan: _Plan, gains: list[float])
     stderr = _ffmpeg([*inputs, "-filter_complex", ";".join(graph), "-map", "[out]", "-f", "null", "-"], source)
     found = {name: float(value) for name, value in _NAMED_I.findall(stderr)}
     if len(found) != len(gains) + 1:
-        raise AudioError(f"ffmpeg reported no loudness for {source}", hint="check the file and the ffmpeg version")
+        raise AudioError(
+            _("ffmpeg reported no loudness for {source}").format(source=source),
+            hint=_("check the file and the ffmpeg version"),
+        )
     # Unlimited, the excerpts at gain g measure found["ref"] + g and the programme
     # level.integrated_lufs + g; the limiter's loss carries over from one to the other.
     shift = level.integrated_lufs - found["ref"]
@@ -402,11 +410,11 @@ def _measure(path: Path, settings: AudioSettings) -> _Level:
     loudness, peak = _ebur128_summary(stderr, path, "Sample peak")
     duration_ms = _last_time_ms(stderr.encode()) or 0
     if duration_ms <= 0:
-        raise AudioError(f"{path} contains no audio", hint="check the recording")
+        raise AudioError(_("{path} contains no audio").format(path=path), hint=_("check the recording"))
     if loudness <= _SILENCE_LUFS:
         raise AudioError(
-            f"{path} contains only silence ({loudness:.1f} LUFS)",
-            hint="check the recording: was the right channel or file exported?",
+            _("{path} contains only silence ({loudness:.1f} LUFS)").format(path=path, loudness=loudness),
+            hint=_("check the recording: was the right channel or file exported?"),
         )
     return _Level(integrated_lufs=loudness, peak_dbfs=peak, duration_ms=duration_ms)
 
@@ -415,7 +423,8 @@ def _conditioning(settings: AudioSettings) -> str:
     layout = _LAYOUTS.get(settings.channels)
     if layout is None:
         raise AudioError(
-            f"cannot encode {settings.channels} channels", hint="set [audio] channels to 1 or 2 in podcast.toml"
+            _("cannot encode {channels} channels").format(channels=settings.channels),
+            hint=_("set [audio] channels to 1 or 2 in podcast.toml"),
         )
     return f"aformat=sample_fmts=fltp:sample_rates={settings.sample_rate}:channel_layouts={layout}"
 
@@ -428,7 +437,10 @@ def _ebur128_summary(stderr: str, path: Path, peak_section: str) -> tuple[float,
     found_i = re.search(_SUMMARY_VALUE.format(section="Integrated loudness", key="I"), summary)
     found_peak = re.search(_SUMMARY_VALUE.format(section=peak_section, key="Peak"), summary)
     if not found_i or not found_peak:
-        raise AudioError(f"ffmpeg reported no loudness for {path}", hint="check the file and the ffmpeg version")
+        raise AudioError(
+            _("ffmpeg reported no loudness for {path}").format(path=path),
+            hint=_("check the file and the ffmpeg version"),
+        )
     return float(found_i.group(1)), float(found_peak.group(1))
 
 
@@ -444,12 +456,14 @@ def _ffmpeg(args: list[str], path: Path) -> str:
     if proc.returncode == 0:
         return stderr
     if "matches no streams" in stderr or "does not contain any stream" in stderr:
-        raise AudioError(f"{path} has no audio stream", hint="use a sound recording (WAV, MP3, M4A)")
+        raise AudioError(
+            _("{path} has no audio stream").format(path=path), hint=_("use a sound recording (WAV, MP3, M4A)")
+        )
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    last = lines[-1] if lines else f"exit status {proc.returncode}"
+    last = lines[-1] if lines else _("exit status {code}").format(code=proc.returncode)
     raise AudioError(
-        f"ffmpeg cannot process {path}: {last}",
-        hint="check that it is a complete, playable audio file; re-export it if needed",
+        _("ffmpeg cannot process {path}: {last}").format(path=path, last=last),
+        hint=_("check that it is a complete, playable audio file; re-export it if needed"),
     )
 
 
@@ -464,16 +478,21 @@ def _has_loopback_decoders() -> bool:
 def _check_input(path: Path) -> None:
     """Fail early, naming the file, on what ffmpeg would report obscurely or not at all."""
     if not path.exists():
-        raise AudioError(f"{path} not found", hint="check the audio path in the seed or podcast.toml")
+        raise AudioError(
+            _("{path} not found").format(path=path), hint=_("check the audio path in the seed or podcast.toml")
+        )
     if not path.is_file():
-        raise AudioError(f"{path} is not a file", hint="point to an audio file, not a directory")
+        raise AudioError(_("{path} is not a file").format(path=path), hint=_("point to an audio file, not a directory"))
     try:
         with path.open("rb") as f:
             head = f.read(12)
     except OSError as e:
-        raise AudioError(f"{path} cannot be read ({e.strerror})", hint="check the file's permissions") from e
+        raise AudioError(
+            _("{path} cannot be read ({reason})").format(path=path, reason=e.strerror),
+            hint=_("check the file's permissions"),
+        ) from e
     if not head:
-        raise AudioError(f"{path} is empty", hint="copy the recording again")
+        raise AudioError(_("{path} is empty").format(path=path), hint=_("copy the recording again"))
     if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
         _check_wav(path, big_endian=head[:4] == b"RIFX", rf64=head[:4] == b"RF64")
 
@@ -482,7 +501,7 @@ def _check_wav(path: Path, *, big_endian: bool, rf64: bool) -> None:
     """Walk the RIFF chunks: ffmpeg would decode a truncated or garbled WAV without a word."""
     order: Literal["big", "little"] = "big" if big_endian else "little"
     size = path.stat().st_size
-    hint = "re-export the recording from the mixing desk"
+    hint = _("re-export the recording from the mixing desk")
     byte_rate = 0
     with path.open("rb") as f:
         pos = 12
@@ -491,27 +510,33 @@ def _check_wav(path: Path, *, big_endian: bool, rf64: bool) -> None:
             header = f.read(8)
             chunk_id, chunk_size = header[:4], int.from_bytes(header[4:], order)
             if not all(0x20 <= b <= 0x7E for b in chunk_id):
-                raise AudioError(f"{path} is a corrupt WAV file (garbage at byte {pos})", hint=hint)
+                raise AudioError(
+                    _("{path} is a corrupt WAV file (garbage at byte {pos})").format(path=path, pos=pos), hint=hint
+                )
             if chunk_id == b"fmt ":
                 fmt = f.read(min(chunk_size, 16))
                 byte_rate = int.from_bytes(fmt[8:12], order) if len(fmt) >= 12 else 0
                 if len(fmt) < 16 or int.from_bytes(fmt[2:4], order) == 0 or byte_rate == 0:
-                    raise AudioError(f"{path} is a corrupt WAV file (bad format chunk)", hint=hint)
+                    raise AudioError(_("{path} is a corrupt WAV file (bad format chunk)").format(path=path), hint=hint)
             elif chunk_id == b"data":
                 if not byte_rate:
-                    raise AudioError(f"{path} is a corrupt WAV file (no format chunk before the audio)", hint=hint)
+                    raise AudioError(
+                        _("{path} is a corrupt WAV file (no format chunk before the audio)").format(path=path),
+                        hint=hint,
+                    )
                 # RF64 keeps the real size elsewhere; 0 and 0xFFFFFFFF mark a recorder's
                 # unfinished streaming header, which ffmpeg reads to the end of the file.
                 available = size - pos - 8
                 if not rf64 and chunk_size not in (0, 0xFFFFFFFF) and chunk_size > available:
                     raise AudioError(
-                        f"{path} is truncated: its header promises {chunk_size / byte_rate:.1f} s of audio, "
-                        f"the file holds {available / byte_rate:.1f} s",
+                        _(
+                            "{path} is truncated: its header promises {promised:.1f} s of audio, the file holds {held:.1f} s"
+                        ).format(path=path, promised=chunk_size / byte_rate, held=available / byte_rate),
                         hint=hint,
                     )
                 return
             pos += 8 + chunk_size + (chunk_size & 1)
-    raise AudioError(f"{path} is a corrupt WAV file (no audio data chunk)", hint=hint)
+    raise AudioError(_("{path} is a corrupt WAV file (no audio data chunk)").format(path=path), hint=hint)
 
 
 def _encoder_padding_ms(path: Path, sample_rate: int) -> int:

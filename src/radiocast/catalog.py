@@ -16,6 +16,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from radiocast.errors import CatalogError, WorkspaceBusyError
+from radiocast.i18n import _
 from radiocast.models import Chapter, Episode, EpisodeState, Kind, Role, Sidecar, Speaker
 
 # Ordered and append-only: each entry moves the schema from user_version i to i+1.
@@ -93,8 +94,8 @@ class Catalog:
             self._db.execute("PRAGMA journal_mode = WAL")
         except sqlite3.Error as e:
             raise CatalogError(
-                f"{path}: cannot open the catalog ({e})",
-                hint="restore it from a backup; moving it away makes new identities for every episode",
+                _("{path}: cannot open the catalog ({error})").format(path=path, error=e),
+                hint=_("restore it from a backup; moving it away makes new identities for every episode"),
             ) from e
         self._lock = threading.RLock()
         self._migrate()
@@ -120,24 +121,31 @@ class Catalog:
                     raise
                 self._db.execute("COMMIT")
             except sqlite3.Error as e:
-                raise CatalogError(f"{self.path}: {e}", hint="is the disk full or the file read-only?") from e
+                raise CatalogError(
+                    f"{self.path}: {e}",
+                    hint=_("is the disk full or the file read-only?"),
+                ) from e
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as e:
-                raise CatalogError(f"{self.path}: {e}", hint="the catalog may be damaged") from e
+                raise CatalogError(f"{self.path}: {e}", hint=_("the catalog may be damaged")) from e
 
     def _migrate(self) -> None:
         try:
             (version,) = self._db.execute("PRAGMA user_version").fetchone()
         except sqlite3.DatabaseError as e:
             raise CatalogError(
-                f"{self.path}: not a radiocast catalog ({e})", hint="move it away and publish again"
+                _("{path}: not a radiocast catalog ({error})").format(path=self.path, error=e),
+                hint=_("move it away and publish again"),
             ) from e
         if version > len(MIGRATIONS):
-            raise CatalogError(f"{self.path}: made by a newer radiocast (schema {version})", hint="upgrade radiocast")
+            raise CatalogError(
+                _("{path}: made by a newer radiocast (schema {version})").format(path=self.path, version=version),
+                hint=_("upgrade radiocast"),
+            )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction() as db:
                 for statement in filter(str.strip, script.split(";")):
@@ -188,7 +196,7 @@ class Catalog:
         """Change mutable fields of one episode; identity fields are refused once it is live."""
         current = self.episode(guid)
         if current is None:
-            raise CatalogError(f"{self.path}: no episode {guid}")
+            raise CatalogError(_("{path}: no episode {guid}").format(path=self.path, guid=guid))
         unknown = set(changes) - set(_COLUMNS)
         if unknown:
             raise ValueError(f"not episode fields: {sorted(unknown)}")
@@ -203,7 +211,7 @@ class Catalog:
             )
         updated = self.episode(guid)
         if updated is None:  # pragma: no cover - the row was there inside the same lock
-            raise CatalogError(f"{self.path}: episode {guid} vanished")
+            raise CatalogError(_("{path}: episode {guid} vanished").format(path=self.path, guid=guid))
         return updated
 
     def remove_unreleased(self, guid: str) -> None:
@@ -241,8 +249,8 @@ def workspace_lock(lock_path: Path, *, wait_s: float = 0) -> Iterator[None]:
         lock.acquire(timeout=wait_s)
     except Timeout as e:
         raise WorkspaceBusyError(
-            f"another radiocast is publishing this workspace ({lock_path} is locked)",
-            hint="wait for it to finish, or pass --wait SECONDS",
+            _("another radiocast is publishing this workspace ({lock_path} is locked)").format(lock_path=lock_path),
+            hint=_("wait for it to finish, or pass --wait SECONDS"),
         ) from e
     try:
         yield

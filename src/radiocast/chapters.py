@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from radiocast.errors import EpisodeError
+from radiocast.i18n import _
 from radiocast.models import Chapter
 
 CHAPTERS_VERSION: Final = "1.2.0"
@@ -80,32 +81,34 @@ def _clean(text: str) -> str:
 def _ordered(chapters: Sequence[Chapter], duration_ms: int | None) -> list[Chapter]:
     if duration_ms is not None and duration_ms <= 0:
         raise EpisodeError(
-            f"chapters: the audio's duration {duration_ms} ms is not positive",
-            hint="measure the published MP3 before writing its chapters",
+            _("chapters: the audio's duration {duration_ms} ms is not positive").format(duration_ms=duration_ms),
+            hint=_("measure the published MP3 before writing its chapters"),
         )
     ordered: list[Chapter] = []
     for chapter in sorted(chapters, key=lambda c: c.start_ms):
         title = _clean(chapter.title)
-        where = f"chapter {title or '(untitled)'!r} at {_clock(chapter.start_ms)}"
+        where = _("chapter {title!r} at {start}").format(title=title or _("(untitled)"), start=_clock(chapter.start_ms))
         if not title:
             raise EpisodeError(
-                f"chapter at {_clock(chapter.start_ms)} has an empty title",
-                hint="give every chapter a title in the episode manifest",
+                _("chapter at {start} has an empty title").format(start=_clock(chapter.start_ms)),
+                hint=_("give every chapter a title in the episode manifest"),
             )
         if chapter.start_ms < 0:
             raise EpisodeError(
-                f"{where} starts before the audio ({chapter.start_ms} ms)",
-                hint="chapter starts are times into the recording, from 00:00:00",
+                _("{where} starts before the audio ({start_ms} ms)").format(where=where, start_ms=chapter.start_ms),
+                hint=_("chapter starts are times into the recording, from 00:00:00"),
             )
         if ordered and chapter.start_ms == ordered[-1].start_ms:
             raise EpisodeError(
-                f"{where} starts at the same time as {ordered[-1].title!r}",
-                hint="give each chapter its own start time in the episode manifest",
+                _("{where} starts at the same time as {title!r}").format(where=where, title=ordered[-1].title),
+                hint=_("give each chapter its own start time in the episode manifest"),
             )
         if duration_ms is not None and chapter.start_ms >= duration_ms:
             raise EpisodeError(
-                f"{where} starts at or after the end of the audio ({_clock(duration_ms)})",
-                hint="fix the chapter's start in the episode manifest, or check the audio file",
+                _("{where} starts at or after the end of the audio ({end})").format(
+                    where=where, end=_clock(duration_ms)
+                ),
+                hint=_("fix the chapter's start in the episode manifest, or check the audio file"),
             )
         ordered.append(Chapter(start_ms=chapter.start_ms, title=title))
     return ordered

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from radiocast.errors import ConfigError
+from radiocast.i18n import N_, _
 from radiocast.models import AudioSettings, Category, FetchSettings, PodcastConfig
 
 # Apple's current list (podcasters.apple.com/support/1691); FEED-SPEC.md §1.2.
@@ -125,9 +126,13 @@ def load_config(path: Path) -> PodcastConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as e:
-        raise ConfigError(f"{path}: not found", hint="run `radiocast init` or pass -C WORKSPACE") from e
+        raise ConfigError(
+            _("{path}: not found").format(path=path), hint=_("run `radiocast init` or pass -C WORKSPACE")
+        ) from e
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})", hint="fix the syntax") from e
+        raise ConfigError(
+            _("{path}: not valid TOML ({error})").format(path=path, error=e), hint=_("fix the syntax")
+        ) from e
     return parse_config(data, source=path)
 
 
@@ -135,29 +140,48 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
     _check_keys(data, {"podcast": dict, "audio": dict, "fetch": dict}, "", source)
     podcast = data.get("podcast")
     if podcast is None:
-        raise ConfigError(f"{source}: missing the [podcast] table", hint="see README: podcast.toml")
+        raise ConfigError(
+            _("{source}: missing the [podcast] table").format(source=source), hint=_("see README: podcast.toml")
+        )
     _check_keys(podcast, _PODCAST_KEYS, "podcast.", source)
     for key in _REQUIRED:
         if key not in podcast or podcast[key] in ("", []):
-            raise ConfigError(f"{source}: podcast.{key} is required", hint="add it under [podcast]")
+            raise ConfigError(
+                _("{source}: podcast.{key} is required").format(source=source, key=key),
+                hint=_("add it under [podcast]"),
+            )
     text = {k: _text(v) for k, v in podcast.items() if isinstance(v, str)}
     base_url = text["base_url"]
     if not _BASE_URL.match(base_url):
         raise ConfigError(
-            f"{source}: podcast.base_url = {base_url!r} must be an http(s) URL ending with '/'",
-            hint='e.g. base_url = "https://radio.example.vn/podcast/"',
+            _("{source}: podcast.base_url = {base_url!r} must be an http(s) URL ending with '/'").format(
+                source=source, base_url=base_url
+            ),
+            hint=_('e.g. base_url = "https://radio.example.vn/podcast/"'),
         )
     if not _EMAIL.match(text["owner_email"]):
-        raise ConfigError(f"{source}: podcast.owner_email = {text['owner_email']!r} is not an e-mail address")
+        raise ConfigError(
+            _("{source}: podcast.owner_email = {owner_email!r} is not an e-mail address").format(
+                source=source, owner_email=text["owner_email"]
+            )
+        )
     language = text.get("language", "vi")
     if not _LANGUAGE.match(language):
-        raise ConfigError(f"{source}: podcast.language = {language!r} is not an ISO 639 code", hint='use "vi"')
+        raise ConfigError(
+            _("{source}: podcast.language = {language!r} is not an ISO 639 code").format(
+                source=source, language=language
+            ),
+            hint=_('use "vi"'),
+        )
     timezone = text.get("timezone", "Asia/Ho_Chi_Minh")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as e:
         raise ConfigError(
-            f"{source}: podcast.timezone = {timezone!r} is not a known time zone", hint='use "Asia/Ho_Chi_Minh"'
+            _("{source}: podcast.timezone = {timezone!r} is not a known time zone").format(
+                source=source, timezone=timezone
+            ),
+            hint=_('use "Asia/Ho_Chi_Minh"'),
         ) from e
     config = PodcastConfig(
         title=text["title"],
@@ -186,18 +210,26 @@ def parse_categories(value: list[Any], source: Path) -> tuple[Category, ...]:
     categories = []
     for item in value:
         if not isinstance(item, str):
-            raise ConfigError(f"{source}: podcast.categories must be a list of strings, got {item!r}")
-        name, _, sub = (part.strip() for part in item.partition("/"))
+            raise ConfigError(
+                _("{source}: podcast.categories must be a list of strings, got {item!r}").format(
+                    source=source, item=item
+                )
+            )
+        name, _slash, sub = (part.strip() for part in item.partition("/"))
         if name not in APPLE_CATEGORIES:
             raise ConfigError(
-                f"{source}: podcast.categories: {name!r} is not an Apple Podcasts category",
-                hint="use one of: " + ", ".join(APPLE_CATEGORIES),
+                _("{source}: podcast.categories: {name!r} is not an Apple Podcasts category").format(
+                    source=source, name=name
+                ),
+                hint=_("use one of: {choices}").format(choices=", ".join(APPLE_CATEGORIES)),
             )
         if sub and sub not in APPLE_CATEGORIES[name]:
-            allowed = ", ".join(APPLE_CATEGORIES[name]) or "none"
+            allowed = ", ".join(APPLE_CATEGORIES[name]) or _("none")
             raise ConfigError(
-                f"{source}: podcast.categories: {sub!r} is not a subcategory of {name!r}",
-                hint=f"its subcategories: {allowed}",
+                _("{source}: podcast.categories: {sub!r} is not a subcategory of {name!r}").format(
+                    source=source, sub=sub, name=name
+                ),
+                hint=_("its subcategories: {allowed}").format(allowed=allowed),
             )
         categories.append(Category(name=name, sub=sub or None))
     return tuple(categories)
@@ -207,7 +239,8 @@ def with_base_url(config: PodcastConfig, base_url: str) -> PodcastConfig:
     """Override base_url (the --base-url flag), validated like the file's value."""
     if not _BASE_URL.match(base_url):
         raise ConfigError(
-            f"--base-url {base_url!r} must be an http(s) URL ending with '/'", hint=f"try {base_url.rstrip('/')}/"
+            _("--base-url {base_url!r} must be an http(s) URL ending with '/'").format(base_url=base_url),
+            hint=_("try {url}").format(url=base_url.rstrip("/") + "/"),
         )
     return replace(config, base_url=base_url)
 
@@ -225,15 +258,35 @@ def _parse_audio(table: dict[str, Any], source: Path) -> AudioSettings:
             values[key] = value
     settings = replace(settings, **values)
     if not -70 <= settings.loudness <= -5:
-        raise ConfigError(f"{source}: audio.loudness = {settings.loudness} is out of range", hint="use -16.0 (LUFS)")
+        raise ConfigError(
+            _("{source}: audio.loudness = {loudness} is out of range").format(
+                source=source, loudness=settings.loudness
+            ),
+            hint=_("use -16.0 (LUFS)"),
+        )
     if not -20 <= settings.true_peak <= 0:
-        raise ConfigError(f"{source}: audio.true_peak = {settings.true_peak} is out of range", hint="use -1.0 (dBTP)")
+        raise ConfigError(
+            _("{source}: audio.true_peak = {true_peak} is out of range").format(
+                source=source, true_peak=settings.true_peak
+            ),
+            hint=_("use -1.0 (dBTP)"),
+        )
     if not _BITRATE.match(settings.bitrate):
-        raise ConfigError(f"{source}: audio.bitrate = {settings.bitrate!r} is not a bitrate", hint='use "64k"')
+        raise ConfigError(
+            _("{source}: audio.bitrate = {bitrate!r} is not a bitrate").format(source=source, bitrate=settings.bitrate),
+            hint=_('use "64k"'),
+        )
     if settings.channels not in (1, 2):
-        raise ConfigError(f"{source}: audio.channels = {settings.channels} must be 1 or 2")
+        raise ConfigError(
+            _("{source}: audio.channels = {channels} must be 1 or 2").format(source=source, channels=settings.channels)
+        )
     if settings.sample_rate not in (22050, 32000, 44100, 48000):
-        raise ConfigError(f"{source}: audio.sample_rate = {settings.sample_rate} is not supported", hint="use 44100")
+        raise ConfigError(
+            _("{source}: audio.sample_rate = {sample_rate} is not supported").format(
+                source=source, sample_rate=settings.sample_rate
+            ),
+            hint=_("use 44100"),
+        )
     return settings
 
 
@@ -243,7 +296,9 @@ def _parse_fetch(table: dict[str, Any], source: Path) -> FetchSettings:
     values = {names.get(k, k): v for k, v in table.items()}
     for key, value in values.items():
         if (value <= 0 and key != "retries") or value < 0:
-            raise ConfigError(f"{source}: fetch.{key} = {value} must be positive")
+            raise ConfigError(
+                _("{source}: fetch.{key} = {value} must be positive").format(source=source, key=key, value=value)
+            )
     return replace(FetchSettings(), **values)
 
 
@@ -251,22 +306,35 @@ def _check_keys(table: dict[str, Any], schema: dict[str, type | tuple[type, ...]
     for key, value in table.items():
         if key not in schema:
             valid = ", ".join(prefix + k for k in schema)
-            raise ConfigError(f"{source}: unknown key {prefix}{key}", hint=f"valid keys: {valid}")
+            raise ConfigError(
+                _("{source}: unknown key {prefix}{key}").format(source=source, prefix=prefix, key=key),
+                hint=_("valid keys: {valid}").format(valid=valid),
+            )
         expected = schema[key]
         # bool is an int in Python; TOML's true is not a number here.
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             names = expected if isinstance(expected, tuple) else (expected,)
-            want = " or ".join(_TOML_TYPE[t] for t in names)
-            raise ConfigError(f"{source}: {prefix}{key} must be {want}, got {value!r}")
+            kinds = [_(_TOML_TYPE[t]) for t in names]
+            want = (
+                kinds[0]
+                if len(kinds) == 1
+                else _("{first} or {last}").format(first=", ".join(kinds[:-1]), last=kinds[-1])
+            )
+            raise ConfigError(
+                _("{source}: {prefix}{key} must be {want}, got {value!r}").format(
+                    source=source, prefix=prefix, key=key, want=want, value=value
+                )
+            )
 
 
+# Translated where they are shown (the language is chosen after import).
 _TOML_TYPE = {
-    str: "a string",
-    int: "an integer",
-    float: "a number",
-    bool: "true or false",
-    list: "a list",
-    dict: "a table",
+    str: N_("a string"),
+    int: N_("an integer"),
+    float: N_("a number"),
+    bool: N_("true or false"),
+    list: N_("a list"),
+    dict: N_("a table"),
 }
 
 
@@ -278,6 +346,9 @@ def _workspace_path(value: str, key: str, source: Path) -> Path:
     path = Path(value)
     if path.is_absolute() or ".." in path.parts:
         raise ConfigError(
-            f"{source}: {key} = {value!r} must be a path inside the workspace", hint='e.g. "audio/cover.jpg"'
+            _("{source}: {key} = {value!r} must be a path inside the workspace").format(
+                source=source, key=key, value=value
+            ),
+            hint=_('e.g. "audio/cover.jpg"'),
         )
     return path

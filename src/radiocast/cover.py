@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from radiocast.errors import ConfigError
+from radiocast.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +50,15 @@ def render_cover(title: str, *, subtitle: str | None = None, size: int = COVER_M
     subtitle = " ".join(unicodedata.normalize("NFC", subtitle or "").split()) or None
     if not title:
         raise ConfigError(
-            "the cover needs a title, got an empty one",
-            hint="set podcast.title in podcast.toml",
+            _("the cover needs a title, got an empty one"),
+            hint=_("set podcast.title in podcast.toml"),
         )
     for text, face in ((title, _BOLD), (subtitle or "", _REGULAR)):
         missing = missing_glyphs(text, face)
         if missing:
             raise ConfigError(
-                f"the cover font cannot draw {''.join(missing)!r} in {text!r}",
-                hint="remove those characters from the title, or give podcast.image your own cover",
+                _("the cover font cannot draw {missing!r} in {text!r}").format(missing="".join(missing), text=text),
+                hint=_("remove those characters from the title, or give podcast.image your own cover"),
             )
 
     img = Image.new("RGB", (size, size), _BACKGROUND)
@@ -104,8 +105,8 @@ def cover_thumbnail(path: Path, *, size: int = COVER_MIN_PX) -> bytes:
             img = _to_rgb(ImageOps.exif_transpose(src))
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as e:
         raise ConfigError(
-            f"cover image {path} cannot be read ({e})",
-            hint="fix podcast.image in podcast.toml, or replace the file with a JPEG or PNG",
+            _("cover image {path} cannot be read ({error})").format(path=path, error=e),
+            hint=_("fix podcast.image in podcast.toml, or replace the file with a JPEG or PNG"),
         ) from e
     img.thumbnail((size, size), Image.Resampling.LANCZOS)
     qualities = (88, 80, 70, 60)
@@ -120,10 +121,9 @@ def cover_thumbnail(path: Path, *, size: int = COVER_MIN_PX) -> bytes:
         )
         data = _encode_jpeg(img, max_bytes=APIC_MAX_BYTES, qualities=qualities[-1:])
         log.warning(
-            "cover %s shrunk to %d×%d px to fit an ID3 picture in %d bytes",
-            path,
-            *img.size,
-            len(data),
+            _("cover {path} shrunk to {width}×{height} px to fit an ID3 picture in {size} bytes").format(
+                path=path, width=img.width, height=img.height, size=len(data)
+            )
         )
     return data
 
@@ -138,26 +138,44 @@ def check_cover(path: Path) -> list[str]:
             # Image.open reads only the header: decode to catch a truncated file.
             img.load()
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as e:
-        return [f"{name} is not a readable image ({e}); use a JPEG or PNG"]
+        return [_("{name} is not a readable image ({error}); use a JPEG or PNG").format(name=name, error=e)]
 
     problems: list[str] = []
     expected = _FORMATS_BY_SUFFIX.get(path.suffix.lower())
     if fmt not in ("JPEG", "PNG"):
-        problems.append(f"{name} is {fmt}, not JPEG or PNG; convert it to JPEG")
+        problems.append(_("{name} is {format}, not JPEG or PNG; convert it to JPEG").format(name=name, format=fmt))
     if expected is None:
-        problems.append(f"{name} has the extension {path.suffix!r}; Apple needs .jpg or .png")
+        problems.append(
+            _("{name} has the extension {suffix!r}; Apple needs .jpg or .png").format(name=name, suffix=path.suffix)
+        )
     elif fmt in ("JPEG", "PNG") and fmt != expected:
-        problems.append(f"{name} is really a {fmt} file; rename it or convert it to {expected}")
+        problems.append(
+            _("{name} is really a {format} file; rename it or convert it to {expected}").format(
+                name=name, format=fmt, expected=expected
+            )
+        )
     if width != height:
-        problems.append(f"{name} is {width}×{height} px, not square; crop it to a square")
+        problems.append(
+            _("{name} is {width}×{height} px, not square; crop it to a square").format(
+                name=name, width=width, height=height
+            )
+        )
     if not (COVER_MIN_PX <= width <= COVER_MAX_PX and COVER_MIN_PX <= height <= COVER_MAX_PX):
         problems.append(
-            f"{name} is {width}×{height} px; Apple needs {COVER_MIN_PX}..{COVER_MAX_PX} px (3000 recommended)"
+            _("{name} is {width}×{height} px; Apple needs {low}..{high} px (3000 recommended)").format(
+                name=name, width=width, height=height, low=COVER_MIN_PX, high=COVER_MAX_PX
+            )
         )
     if mode != "RGB":
-        problems.append(f"{name} uses colour mode {mode}; Apple needs RGB (save it as RGB, no alpha)")
+        problems.append(
+            _("{name} uses colour mode {mode}; Apple needs RGB (save it as RGB, no alpha)").format(name=name, mode=mode)
+        )
     if size_bytes > COVER_MAX_BYTES:
-        problems.append(f"{name} is {size_bytes // 1024} KB; keep it at most {COVER_MAX_BYTES // 1024} KB")
+        problems.append(
+            _("{name} is {size} KB; keep it at most {limit} KB").format(
+                name=name, size=size_bytes // 1024, limit=COVER_MAX_BYTES // 1024
+            )
+        )
     return problems
 
 

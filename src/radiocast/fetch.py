@@ -25,6 +25,7 @@ from urllib3.util.retry import Retry
 from radiocast import __version__
 from radiocast.errors import FetchError
 from radiocast.files import write_atomic
+from radiocast.i18n import N_, _
 from radiocast.models import FetchSettings
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,9 @@ _BACKOFF_MAX_S = 30.0
 # 501 and 505 say the server will never serve this request: retrying only wastes time.
 _RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
 _SNIFF_BYTES = 4  # an MPEG frame header; "ID3" needs 3
-_HINT_URL = "check the audio URL in the seed (does it open in a browser?)"
-_HINT_LATER = "run publish again later; a partial download is resumed"
+# Translated where they are raised (the language is chosen after import).
+_HINT_URL = N_("check the audio URL in the seed (does it open in a browser?)")
+_HINT_LATER = N_("run publish again later; a partial download is resumed")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,10 +109,10 @@ class Fetcher:
             dest.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise FetchError(
-                f"cannot create {dest.parent} for {url}: {e.strerror}",
-                hint="check the workspace's permissions",
+                _("cannot create {parent} for {url}: {reason}").format(parent=dest.parent, url=url, reason=e.strerror),
+                hint=_("check the workspace's permissions"),
             ) from e
-        log.info("Fetching %s", url)
+        log.info(_("Fetching %s"), url)
         part = _Part.open(url, dest, _is_audio_start if any_audio else _is_mpeg_start)
         started = time.monotonic()
         try:
@@ -124,10 +126,10 @@ class Fetcher:
             part.discard()
             raise
         if result.not_modified:
-            log.info("Fetched %s: not modified since the last run (HTTP 304)", url)
+            log.info(_("Fetched %s: not modified since the last run (HTTP 304)"), url)
         else:
             elapsed = time.monotonic() - started
-            log.info("Fetched %s: %s in %.1f s", url, _human(result.size_bytes), elapsed)
+            log.info(_("Fetched %s: %s in %.1f s"), url, _human(result.size_bytes), elapsed)
         return result
 
     def _fetch(
@@ -169,24 +171,24 @@ class Fetcher:
                 break
             except _CutOffError as e:
                 if attempt == attempts:
-                    raise _TransientError(_cut_off_message(url, part, e, self._settings), hint=_HINT_LATER) from e
+                    raise _TransientError(_cut_off_message(url, part, e, self._settings), hint=_(_HINT_LATER)) from e
                 delay = 0.0 if attempt == 1 else min(_BACKOFF_MAX_S, self._backoff_factor * 2 ** (attempt - 2))
                 log.warning(
-                    "GET %s cut off at %s (%s); resuming in %.1f s (attempt %d of %d)",
+                    _("GET %s cut off at %s (%s); resuming in %.1f s (attempt %d of %d)"),
                     url, _human(part.size), e, delay, attempt + 1, attempts,
                 )  # fmt: skip
                 time.sleep(delay)
         else:  # every attempt asked to start over
             raise _TransientError(
-                f"GET {url} could not be resumed after {attempts} attempts",
-                hint=_HINT_LATER,
+                _("GET {url} could not be resumed after {attempts} attempts").format(url=url, attempts=attempts),
+                hint=_(_HINT_LATER),
             )
         try:
             part.path.replace(dest)
         except OSError as e:
             raise FetchError(
-                f"cannot move {part.path} to {dest}: {e.strerror}",
-                hint="check the workspace",
+                _("cannot move {path} to {dest}: {reason}").format(path=part.path, dest=dest, reason=e.strerror),
+                hint=_("check the workspace"),
             ) from e
         part.meta.unlink(missing_ok=True)
         return FetchResult(
@@ -223,7 +225,7 @@ class Fetcher:
         if status == 206:
             start, total = _content_range(headers.get("Content-Range", ""))
             if start != part.size or (part.total is not None and total != part.total):
-                log.warning("GET %s answered a different range than asked; starting over", url)
+                log.warning(_("GET %s answered a different range than asked; starting over"), url)
                 part.reset()
                 return False
             if part.size == 0:
@@ -237,7 +239,7 @@ class Fetcher:
         elif status == 200:
             if part.size:
                 log.warning(
-                    "GET %s sent the whole file again (changed, or no range support); dropping the %s fetched",
+                    _("GET %s sent the whole file again (changed, or no range support); dropping the %s fetched"),
                     url, _human(part.size),
                 )  # fmt: skip
                 part.reset()
@@ -249,7 +251,7 @@ class Fetcher:
             )
         elif status == 416 and part.size:
             # The .part may already be whole (a run stopped just before the rename).
-            _, size = _content_range(headers.get("Content-Range", ""))
+            size = _content_range(headers.get("Content-Range", ""))[1]
             if size == part.size and part.validator:
                 return True
             part.reset()
@@ -264,8 +266,10 @@ class Fetcher:
         limit_mb = self._settings.max_size_mb
         if size is not None and size > limit_mb * _MIB:
             raise FetchError(
-                f"GET {url} is {_human(size)}, over the {limit_mb} MB limit (fetch.max_size_mb)",
-                hint="raise fetch.max_size_mb in podcast.toml if this file is really the episode",
+                _("GET {url} is {size}, over the {limit_mb} MB limit (fetch.max_size_mb)").format(
+                    url=url, size=_human(size), limit_mb=limit_mb
+                ),
+                hint=_("raise fetch.max_size_mb in podcast.toml if this file is really the episode"),
             )
 
     def _stream(
@@ -298,8 +302,8 @@ class Fetcher:
                     out.write(chunk)
                 except OSError as e:
                     raise FetchError(
-                        f"cannot write {part.path}: {e.strerror}",
-                        hint="free disk space in the workspace",
+                        _("cannot write {path}: {reason}").format(path=part.path, reason=e.strerror),
+                        hint=_("free disk space in the workspace"),
                     ) from e
                 part.sha.update(chunk)
                 part.size += len(chunk)
@@ -310,11 +314,15 @@ class Fetcher:
         # No fsync: dest is an intermediate the pipeline tags and then publishes with its own
         # atomic write; syncing here cost ~0.1 s per 200 MiB, a third of curl's whole transfer.
         if total is not None and part.size < total:
-            raise _CutOffError(f"{_human(part.size)} of {_human(total)} received", timed_out=False)
+            raise _CutOffError(
+                _("{size} of {total} received").format(size=_human(part.size), total=_human(total)), timed_out=False
+            )
         if total is not None and part.size > total:
             raise FetchError(
-                f"GET {url} sent {part.size} bytes, more than the {total} it announced",
-                hint=_HINT_URL,
+                _("GET {url} sent {size} bytes, more than the {total} it announced").format(
+                    url=url, size=part.size, total=total
+                ),
+                hint=_(_HINT_URL),
             )
 
 
@@ -335,14 +343,18 @@ def fetch_bytes(url: str, settings: FetchSettings, *, user_agent: str = _USER_AG
                     body += chunk
                     if len(body) > limit:
                         raise FetchError(
-                            f"GET {url} is over the {settings.max_size_mb} MB limit (fetch.max_size_mb)",
-                            hint="is this URL really a feed?",
+                            _("GET {url} is over the {max_size_mb} MB limit (fetch.max_size_mb)").format(
+                                url=url, max_size_mb=settings.max_size_mb
+                            ),
+                            hint=_("is this URL really a feed?"),
                         )
             except (requests.RequestException, Urllib3Error, OSError) as e:
-                raise FetchError(f"GET {url} was cut off ({_root(e)})", hint=_HINT_LATER) from e
+                raise FetchError(
+                    _("GET {url} was cut off ({cause})").format(url=url, cause=_root(e)), hint=_(_HINT_LATER)
+                ) from e
     except FetchError as e:
-        if e.hint == _HINT_URL:  # written for an episode's audio URL
-            e.hint = "check the feed's URL (does it open in a browser?)"
+        if e.hint == _(_HINT_URL):  # written for an episode's audio URL
+            e.hint = _("check the feed's URL (does it open in a browser?)")
         raise
     return bytes(body)
 
@@ -360,7 +372,7 @@ def remote_size(url: str, settings: FetchSettings, *, user_agent: str = _USER_AG
             _send(session, "HEAD", url, {"Accept-Encoding": "identity"}, settings) as response,
         ):
             if response.status_code != 200 or response.headers.get("Content-Encoding", "identity") != "identity":
-                log.warning("HEAD %s returned HTTP %d: size unknown", url, response.status_code)
+                log.warning(_("HEAD %s returned HTTP %d: size unknown"), url, response.status_code)
                 return None
             return _content_length(response)
     except FetchError as e:
@@ -442,7 +454,7 @@ class _Part:
             while block := f.read(CHUNK_BYTES):
                 part.sha.update(block)
         part.size = size
-        log.info("Resuming %s from an earlier partial download (%s)", url, _human(size))
+        log.info(_("Resuming %s from an earlier partial download (%s)"), url, _human(size))
         return part
 
     def begin(
@@ -509,8 +521,8 @@ class _Retry(Retry):
             if after := response.headers.get("Retry-After"):
                 why += f", Retry-After: {after}"
         else:
-            why = "unknown error"
-        log.info("%s %s failed (%s); retry %d of %d", method or "GET", self.url, why, len(retry.history), self.limit)
+            why = _("unknown error")
+        log.info(_("%s %s failed (%s); retry %d of %d"), method or "GET", self.url, why, len(retry.history), self.limit)
         return retry
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
@@ -521,11 +533,12 @@ class _Retry(Retry):
         if seconds is not None and seconds > RETRY_AFTER_MAX_S:
             # Raised inside urllib3 after the response was drained; requests lets it through.
             asked = response.headers.get("Retry-After", "").strip()
-            wait = f"{asked} s" if asked.isdigit() else f"until {asked}"
+            wait = _("{seconds} s").format(seconds=asked) if asked.isdigit() else _("until {time}").format(time=asked)
             raise _TransientError(
-                f"GET {self.url} returned HTTP {response.status} asking to wait {wait} before retrying,"
-                f" over radiocast's {RETRY_AFTER_MAX_S:g} s limit",
-                hint=_HINT_LATER,
+                _(
+                    "GET {url} returned HTTP {status} asking to wait {wait} before retrying, over radiocast's {limit:g} s limit"
+                ).format(url=self.url, status=response.status, wait=wait, limit=RETRY_AFTER_MAX_S),
+                hint=_(_HINT_LATER),
             )
         return seconds
 
@@ -564,24 +577,38 @@ def _send(
         return session.request(method, url, headers=headers, stream=True, timeout=timeout)
     except requests.ConnectTimeout as e:
         raise _TransientError(
-            f"connection to {_host(url)} timed out after {timeout[0]:g} s ({method} {url}; fetch.connect_timeout)",
-            hint=_HINT_LATER,
+            _("connection to {host} timed out after {timeout:g} s ({method} {url}; fetch.connect_timeout)").format(
+                host=_host(url), timeout=timeout[0], method=method, url=url
+            ),
+            hint=_(_HINT_LATER),
         ) from e
     except requests.ReadTimeout as e:
-        raise _TransientError(_read_timeout_message(method, url, timeout[1]), hint=_HINT_LATER) from e
+        raise _TransientError(_read_timeout_message(method, url, timeout[1]), hint=_(_HINT_LATER)) from e
     except requests.TooManyRedirects as e:
-        raise FetchError(f"{method} {url} redirects too many times", hint=_HINT_URL) from e
+        raise FetchError(
+            _("{method} {url} redirects too many times").format(method=method, url=url), hint=_(_HINT_URL)
+        ) from e
     except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL) as e:
-        raise FetchError(f"{method} {url} leads to an unusable URL ({e})", hint=_HINT_URL) from e
+        raise FetchError(
+            _("{method} {url} leads to an unusable URL ({error})").format(method=method, url=url, error=e),
+            hint=_(_HINT_URL),
+        ) from e
     except requests.exceptions.SSLError as e:
-        raise FetchError(f"TLS to {_host(url)} failed for {method} {url} ({_root(e)})", hint=_HINT_URL) from e
+        raise FetchError(
+            _("TLS to {host} failed for {method} {url} ({cause})").format(
+                host=_host(url), method=method, url=url, cause=_root(e)
+            ),
+            hint=_(_HINT_URL),
+        ) from e
     except requests.ConnectionError as e:
         # Once urllib3's read retries run out, requests reports a timeout as a ConnectionError.
         if _caused_by(e, (ReadTimeoutError,)):
-            raise _TransientError(_read_timeout_message(method, url, timeout[1]), hint=_HINT_LATER) from e
-        raise _TransientError(_connection_message(method, url, e), hint=_HINT_LATER) from e
+            raise _TransientError(_read_timeout_message(method, url, timeout[1]), hint=_(_HINT_LATER)) from e
+        raise _TransientError(_connection_message(method, url, e), hint=_(_HINT_LATER)) from e
     except (requests.RequestException, Urllib3Error) as e:
-        raise FetchError(f"{method} {url} failed: {_root(e)}", hint=_HINT_URL) from e
+        raise FetchError(
+            _("{method} {url} failed: {cause}").format(method=method, url=url, cause=_root(e)), hint=_(_HINT_URL)
+        ) from e
 
 
 def _check_url(url: str) -> None:
@@ -592,8 +619,8 @@ def _check_url(url: str) -> None:
         ok = False
     if not ok:
         raise FetchError(
-            f"cannot download {url!r}: only http:// and https:// URLs are supported",
-            hint=_HINT_URL,
+            _("cannot download {url!r}: only http:// and https:// URLs are supported").format(url=url),
+            hint=_(_HINT_URL),
         )
 
 
@@ -625,14 +652,14 @@ def _sniff(url: str, head: bytes, response: requests.Response, accepts: Callable
     content_type = response.headers.get("Content-Type", "")
     text = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not head:
-        what = "an empty body"
+        what = _("an empty body")
     elif "html" in content_type or text.startswith((b"<!doctype html", b"<html")):
-        what = "an HTML page, not MP3 audio"
+        what = _("an HTML page, not MP3 audio")
     else:
-        what = (
-            f"data that is not MP3 audio (it starts with {head[:8].hex(' ')}; Content-Type: {content_type or 'none'})"
+        what = _("data that is not MP3 audio (it starts with {head}; Content-Type: {content_type})").format(
+            head=head[:8].hex(" "), content_type=content_type or _("none")
         )
-    raise FetchError(f"GET {url} returned {what}", hint=_HINT_URL)
+    raise FetchError(_("GET {url} returned {what}").format(url=url, what=what), hint=_(_HINT_URL))
 
 
 def _content_length(response: requests.Response) -> int | None:
@@ -644,8 +671,8 @@ def _content_length(response: requests.Response) -> int | None:
 
 def _content_range(value: str) -> tuple[int | None, int | None]:
     """``bytes 100-199/1000`` → (100, 1000); ``bytes */1000`` → (None, 1000); a missing part is None."""
-    unit, _, spec = value.strip().partition(" ")
-    span, _, size = spec.partition("/")
+    unit, _space, spec = value.strip().partition(" ")
+    span, _slash, size = spec.partition("/")
     start = span.partition("-")[0]
     if unit.lower() != "bytes":
         return None, None
@@ -654,37 +681,56 @@ def _content_range(value: str) -> tuple[int | None, int | None]:
 
 def _status_error(url: str, response: requests.Response, retries: int) -> FetchError:
     status = response.status_code
-    where = f" (redirected to {response.url})" if response.url != url else ""
-    message = f"{response.request.method} {url}{where} returned HTTP {status} {response.reason or ''}".rstrip()
+    method, answer = response.request.method, f"{status} {response.reason or ''}".rstrip()
+    if response.url != url:
+        message = _("{method} {url} (redirected to {target}) returned HTTP {status}").format(
+            method=method, url=url, target=response.url, status=answer
+        )
+    else:
+        message = _("{method} {url} returned HTTP {status}").format(method=method, url=url, status=answer)
     if status in (401, 403):
-        return FetchError(message, hint="the server refuses this file; " + _HINT_URL)
+        return FetchError(message, hint=_("the server refuses this file; {advice}").format(advice=_(_HINT_URL)))
     if status not in _RETRY_STATUSES:
-        return FetchError(message, hint=_HINT_URL)
-    message += f", still after {retries} retries"
-    trouble = "is rate-limiting downloads" if status == 429 else "is failing"
+        return FetchError(message, hint=_(_HINT_URL))
+    message = _("{message}, still after {retries} retries").format(message=message, retries=retries)
+    if status == 429:
+        hint = _("the server is rate-limiting downloads; {advice}").format(advice=_(_HINT_LATER))
+    else:
+        hint = _("the server is failing; {advice}").format(advice=_(_HINT_LATER))
     # Transient: a .part from an earlier run is kept for the next attempt.
-    return _TransientError(message, hint=f"the server {trouble}; {_HINT_LATER}")
+    return _TransientError(message, hint=hint)
 
 
 def _read_timeout_message(method: str, url: str, seconds: float) -> str:
-    return f"{method} {url} timed out after {seconds:g} s waiting for the server to answer (fetch.read_timeout)"
+    return _(
+        "{method} {url} timed out after {seconds:g} s waiting for the server to answer (fetch.read_timeout)"
+    ).format(method=method, url=url, seconds=seconds)
 
 
 def _connection_message(method: str, url: str, error: BaseException) -> str:
     host = _host(url)
     if _caused_by(error, (ConnectionRefusedError,)):
-        return f"connection to {host} refused ({method} {url})"
+        return _("connection to {host} refused ({method} {url})").format(host=host, method=method, url=url)
     if _caused_by(error, (socket.gaierror,)):
-        return f"cannot resolve {urlsplit(url).hostname} ({method} {url})"
-    return f"connection to {host} failed ({method} {url}): {_root(error)}"
+        return _("cannot resolve {host} ({method} {url})").format(host=urlsplit(url).hostname, method=method, url=url)
+    return _("connection to {host} failed ({method} {url}): {cause}").format(
+        host=host, method=method, url=url, cause=_root(error)
+    )
 
 
 def _cut_off_message(url: str, part: _Part, error: _CutOffError, settings: FetchSettings) -> str:
     attempts = settings.retries + 1
-    got = f"{_human(part.size)} of {_human(part.total)}" if part.total else _human(part.size)
+    if part.total:
+        got = _("{size} of {total}").format(size=_human(part.size), total=_human(part.total))
+    else:
+        got = _human(part.size)
     if error.timed_out:
-        return f"GET {url} timed out after {settings.read_timeout_s:g} s without data (fetch.read_timeout), {attempts} attempts, {got} received"
-    return f"GET {url} was cut off {attempts} times ({error}), {got} received"
+        return _(
+            "GET {url} timed out after {seconds:g} s without data (fetch.read_timeout), {attempts} attempts, {got} received"
+        ).format(url=url, seconds=settings.read_timeout_s, attempts=attempts, got=got)
+    return _("GET {url} was cut off {attempts} times ({error}), {got} received").format(
+        url=url, attempts=attempts, error=error, got=got
+    )
 
 
 def _wrapped(error: BaseException) -> list[BaseException]:
@@ -726,8 +772,8 @@ def _host(url: str) -> str:
 
 def _human(size: int | None) -> str:
     if size is None:
-        return "an unknown size"
+        return _("an unknown size")
     for unit, scale in (("GB", 1024**3), ("MB", _MIB), ("KB", 1024)):
         if size >= scale:
             return f"{size / scale:.1f} {unit}"
-    return f"{size} bytes"
+    return _("{size} bytes").format(size=size)

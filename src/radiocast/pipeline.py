@@ -20,17 +20,20 @@ from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import cover_thumbnail
 from radiocast.errors import ConfigError, EpisodeError, SeedError
-from radiocast.feed import build_feed, episode_guid, podcast_guid
+from radiocast.feed import build_feed, episode_guid, podcast_guid, with_stylesheet
 from radiocast.fetch import Fetcher
 from radiocast.files import write_atomic
+from radiocast.i18n import _
 from radiocast.models import Channel, Episode, EpisodeState, Kind, PodcastConfig
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
+from radiocast.site import build_site
 from radiocast.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 SLUG_MAX_LENGTH = 100
+PAGE_COVER_PX = 288  # the cover on the programme's pages: sharp at 144 CSS px on 2x screens
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,14 +108,15 @@ def publish(
     cover_path = ws.root / config.image
     if not cover_path.is_file():
         raise ConfigError(
-            f"{ws.config_path}: podcast.image {config.image} does not exist",
-            hint="put a square 3000x3000 JPEG there (radiocast init makes a default one)",
+            _("{path}: podcast.image {image} does not exist").format(path=ws.config_path, image=config.image),
+            hint=_("put a square 3000x3000 JPEG there (radiocast init makes a default one)"),
         )
     jingles = {}
     for name, jingle in (("intro", config.audio.intro), ("outro", config.audio.outro)):
         if jingle is not None and not (ws.root / jingle).is_file():
             raise ConfigError(
-                f"{ws.config_path}: audio.{name} {jingle} does not exist", hint="fix the path or remove the key"
+                _("{path}: audio.{name} {jingle} does not exist").format(path=ws.config_path, name=name, jingle=jingle),
+                hint=_("fix the path or remove the key"),
             )
         jingles[name] = ws.root / jingle if jingle else None
     report = progress or _Silent()
@@ -146,10 +150,13 @@ def publish(
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="episode") as pool:
             results.extend(pool.map(lambda job: _run(context, job), planned))
         live = _sync_sizes(ws, catalog)
-        feed = build_feed(channel, live)
-        if not ws.feed_path.exists() or ws.feed_path.read_bytes() != feed:
-            # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
-            write_atomic(ws.feed_path, feed)
+        outputs = build_site(channel, live, cover=cover_thumbnail(cover_path, size=PAGE_COVER_PX))
+        outputs[ws.relative(ws.feed_path)] = with_stylesheet(build_feed(channel, live))
+        for relative, data in sorted(outputs.items()):
+            path = ws.root / relative
+            if not path.exists() or path.read_bytes() != data:
+                # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
+                write_atomic(path, data)
     return PublishReport(
         results=tuple(sorted(results, key=lambda r: r.seed)), feed_path=ws.feed_path, episodes_in_feed=len(live)
     )
@@ -160,11 +167,14 @@ def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:
         missing = [str(p) for p in seeds if not p.is_file()]
         if missing:
             raise ConfigError(
-                f"seed not found: {', '.join(missing)}", hint="give paths of seed files, e.g. seeds/*.txt"
+                _("seed not found: {missing}").format(missing=", ".join(missing)),
+                hint=_("give paths of seed files, e.g. seeds/*.txt"),
             )
         return sorted(seeds, key=lambda p: p.as_posix())
     if not ws.seeds_dir.is_dir():
-        raise ConfigError(f"{ws.seeds_dir} does not exist", hint="run `radiocast init` or create it")
+        raise ConfigError(
+            _("{seeds_dir} does not exist").format(seeds_dir=ws.seeds_dir), hint=_("run `radiocast init` or create it")
+        )
     return sorted((p for p in ws.seeds_dir.iterdir() if is_seed(p)), key=lambda p: p.name)
 
 
@@ -206,7 +216,8 @@ def read_source(ws: Workspace, path: Path, seed: str, config: PodcastConfig) -> 
             transcript=recording.transcript,
         )
     raise SeedError(
-        f"{seed}: unsupported seed type {path.suffix!r}", hint="seeds are article texts (*.txt) or manifests (*.toml)"
+        _("{seed}: unsupported seed type {suffix!r}").format(seed=seed, suffix=path.suffix),
+        hint=_("seeds are article texts (*.txt) or manifests (*.toml)"),
     )
 
 
@@ -217,7 +228,10 @@ def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, r
     guid = episode_guid(channel.podcast_guid, source.identity)
     if guid in claimed:
         raise SeedError(
-            f"{seed}: links the same audio as {claimed[guid]} ({source.audio})", hint="remove one of the two seeds"
+            _("{seed}: links the same audio as {claimed} ({audio})").format(
+                seed=seed, claimed=claimed[guid], audio=source.audio
+            ),
+            hint=_("remove one of the two seeds"),
         )
     claimed[guid] = seed
     for stale in catalog.episodes_of_seed(seed):
@@ -326,7 +340,7 @@ def _sync_sizes(ws: Workspace, catalog: Catalog) -> list[Episode]:
     for episode in catalog.live_episodes():
         path = ws.root / episode.audio_path
         if not path.is_file():
-            log.warning("%s is missing; left out of the feed until the next publish fetches it", episode.audio_path)
+            log.warning(_("%s is missing; left out of the feed until the next publish fetches it"), episode.audio_path)
             continue
         size = path.stat().st_size
         if size != episode.size_bytes:

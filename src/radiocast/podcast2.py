@@ -20,6 +20,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
 from radiocast.errors import FeedError
+from radiocast.i18n import _
 
 # The canonical URI (FEED-SPEC §2); podcastparser only knows the old GitHub one.
 PODCAST_NS: Final = "https://podcastindex.org/namespace/1.0"
@@ -45,7 +46,9 @@ def xml_safe(text: str) -> str:
 def _node_text(text: str, what: str) -> str:
     text = " ".join(xml_safe(text).split())
     if not text:
-        raise FeedError(f"podcast:{what} has an empty text", hint=f"give the {what} a name")
+        raise FeedError(
+            _("podcast:{what} has an empty text").format(what=what), hint=_("give the {what} a name").format(what=what)
+        )
     return text[:_NODE_MAX_CHARS]
 
 
@@ -161,8 +164,8 @@ class Podcast2Extension(BaseExtension):  # type: ignore[misc]  # feedgen: untype
         if self.medium is not None:
             if self.medium not in MEDIUMS:
                 raise FeedError(
-                    f"podcast:medium {self.medium!r} is not a Podcasting 2.0 medium",
-                    hint="use one of: " + ", ".join(sorted(MEDIUMS)),
+                    _("podcast:medium {medium!r} is not a Podcasting 2.0 medium").format(medium=self.medium),
+                    hint=_("use one of: {choices}").format(choices=", ".join(sorted(MEDIUMS))),
                 )
             _sub(channel, PODCAST_NS, "medium", self.medium)
         if self.update_frequency is not None:
@@ -210,8 +213,10 @@ class Podcast2EntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedg
         for transcript in self.transcripts:
             if transcript.type not in TRANSCRIPT_TYPES:
                 raise FeedError(
-                    f"podcast:transcript {transcript.url}: type {transcript.type!r} is not a transcript type",
-                    hint="use one of: " + ", ".join(sorted(TRANSCRIPT_TYPES)),
+                    _("podcast:transcript {url}: type {type!r} is not a transcript type").format(
+                        url=transcript.url, type=transcript.type
+                    ),
+                    hint=_("use one of: {choices}").format(choices=", ".join(sorted(TRANSCRIPT_TYPES))),
                 )
             _sub(
                 item,
@@ -233,12 +238,12 @@ class Podcast2EntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedg
         _persons(item, self.persons)
         if self.season is not None:
             if self.season < 1:
-                raise FeedError(f"podcast:season {self.season} must be a positive integer")
+                raise FeedError(_("podcast:season {season} must be a positive integer").format(season=self.season))
             name = _node_text(self.season_name, "season") if self.season_name else None
             _sub(item, PODCAST_NS, "season", str(self.season), name=name)
         if self.episode is not None:
             if self.episode < 1:
-                raise FeedError(f"podcast:episode {self.episode} must be a positive number")
+                raise FeedError(_("podcast:episode {episode} must be a positive number").format(episode=self.episode))
             display = " ".join(xml_safe(self.episode_display).split())[:32] if self.episode_display else None
             _sub(item, PODCAST_NS, "episode", str(self.episode), display=display)
         return item

@@ -17,6 +17,7 @@ from radiocast.catalog import Catalog
 from radiocast.errors import AudioError, FetchError, SeedError
 from radiocast.fetch import Fetcher
 from radiocast.files import move_into_place, write_atomic
+from radiocast.i18n import _
 from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, Speaker
 from radiocast.narrate import MACHINE_READ_NOTE, narrate
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
@@ -120,9 +121,13 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
                 if not (settings.narrate and source.kind is Kind.ARTICLE):
                     raise
                 if episode.machine_read and (ws.root / episode.audio_path).is_file():
-                    log.info("%s: %s; keeping the narrated episode", episode.seed, e)
+                    log.info(_("{seed}: {error}; keeping the narrated episode").format(seed=episode.seed, error=e))
                     return Outcome.UNCHANGED
-                log.warning("%s: %s; reading the article with the machine voice instead", episode.seed, e.message)
+                log.warning(
+                    _("{seed}: {error}; reading the article with the machine voice instead").format(
+                        seed=episode.seed, error=e.message
+                    )
+                )
                 origin = None
             else:
                 if result.not_modified:
@@ -140,7 +145,10 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
         elif source.audio:
             origin = ws.root / source.audio
             if not origin.is_file():
-                raise AudioError(f"audio file {source.audio} not found", hint="check audio = … in the manifest")
+                raise AudioError(
+                    _("audio file {audio} not found").format(audio=source.audio),
+                    hint=_("check audio = … in the manifest"),
+                )
             episode = catalog.update(episode.guid, etag=context.local_fingerprint(source))
         if origin is None:
             origin = ws.partial_dir / f"{episode.slug}.narration.wav"
@@ -245,9 +253,10 @@ def _published_chapters(source: Source, offset_ms: int, duration_ms: int) -> tup
         start = chapter.start_ms + offset_ms
         if start >= duration_ms:
             raise SeedError(
-                f"{source.seed}: chapters[{i}].start {_clock(chapter.start_ms)} is past the end of the audio "
-                f"({_clock(duration_ms - offset_ms)})",
-                hint="fix the chapter's start time or the audio file",
+                _("{seed}: chapters[{i}].start {start} is past the end of the audio ({end})").format(
+                    seed=source.seed, i=i, start=_clock(chapter.start_ms), end=_clock(duration_ms - offset_ms)
+                ),
+                hint=_("fix the chapter's start time or the audio file"),
             )
         chapters.append(Chapter(start_ms=start, title=chapter.title))
     if chapters and offset_ms > 0:

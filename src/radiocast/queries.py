@@ -10,6 +10,7 @@ from radiocast.catalog import Catalog
 from radiocast.config import load_config
 from radiocast.errors import ConfigError
 from radiocast.fetch import fetch_bytes, remote_size
+from radiocast.i18n import _
 from radiocast.models import EpisodeState, FetchSettings
 from radiocast.validate import Problem, validate_feed
 from radiocast.workspace import Workspace
@@ -32,7 +33,9 @@ def status(root: Path) -> list[StatusRow]:
     """One row per episode known to the catalog, plus seeds that could not be read."""
     ws = Workspace(root)
     if not ws.config_path.is_file():
-        raise ConfigError(f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE")
+        raise ConfigError(
+            _("{path}: not found").format(path=ws.config_path), hint=_("run `radiocast init` or pass -C WORKSPACE")
+        )
     if not ws.catalog_path.is_file():
         return []
     with Catalog(ws.catalog_path) as catalog:
@@ -66,7 +69,8 @@ def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
     if feed is None:
         if config is None:
             raise ConfigError(
-                f"{ws.config_path}: not found", hint="run `radiocast init` or pass -C WORKSPACE, or give a FEED"
+                _("{path}: not found").format(path=ws.config_path),
+                hint=_("run `radiocast init` or pass -C WORKSPACE, or give a FEED"),
             )
         path: Path | None = ws.feed_path
     elif feed.startswith(("http://", "https://")):
@@ -80,7 +84,8 @@ def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
             data = path.read_bytes()
         except OSError as e:
             raise ConfigError(
-                f"cannot read the feed {path} ({e.strerror})", hint="run `radiocast publish` first"
+                _("cannot read the feed {path} ({reason})").format(path=path, reason=e.strerror),
+                hint=_("run `radiocast publish` first"),
             ) from e
 
     def enclosure_size(url: str) -> int | None:

@@ -10,6 +10,7 @@ from radiocast.config import parse_config
 from radiocast.cover import render_cover
 from radiocast.errors import ConfigError
 from radiocast.files import write_atomic
+from radiocast.i18n import _
 from radiocast.workspace import Workspace
 
 GITIGNORE = """\
@@ -33,7 +34,8 @@ def create_workspace(
     ws = Workspace(root)
     if ws.config_path.exists():
         raise ConfigError(
-            f"{ws.config_path} already exists", hint="this folder is a workspace already: edit podcast.toml"
+            _("{path} already exists").format(path=ws.config_path),
+            hint=_("this folder is a workspace already: edit podcast.toml"),
         )
     document = {
         "podcast": {

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from radiocast.errors import SeedError
+from radiocast.i18n import N_, _
 from radiocast.models import Article, Chapter, Recording, Role, Speaker
 
 ARTICLE_SUFFIXES = (".txt",)
@@ -44,12 +45,16 @@ def read_article(path: Path, *, seed: str, tz: ZoneInfo, require_audio: bool = T
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise SeedError(f"{seed}: cannot be read ({e.strerror})", hint="check the file's permissions") from e
+        raise SeedError(
+            _("{seed}: cannot be read ({reason})").format(seed=seed, reason=e.strerror),
+            hint=_("check the file's permissions"),
+        ) from e
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise SeedError(
-            f"{seed}: not UTF-8 text (byte {e.start})", hint="save the article as UTF-8 and publish again"
+            _("{seed}: not UTF-8 text (byte {start})").format(seed=seed, start=e.start),
+            hint=_("save the article as UTF-8 and publish again"),
         ) from e
     return parse_article(text, seed=seed, tz=tz, require_audio=require_audio)
 
@@ -65,13 +70,18 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo, require_audio: bool = T
     header_end = max(i for i in (date_at, url_at, 0) if i is not None)
 
     if not lines or lines[0] in (lines[i] for i in (date_at, url_at) if i is not None):
-        raise SeedError(f"{seed}: no title", hint="the first line of a seed must be the article's title")
+        raise SeedError(
+            _("{seed}: no title").format(seed=seed), hint=_("the first line of a seed must be the article's title")
+        )
     if date_at is None:
-        raise SeedError(f"{seed}: no date", hint='add a line "Cập nhật ngày: DD/MM/YYYY HH:MM:SS" after the title')
+        raise SeedError(
+            _("{seed}: no date").format(seed=seed),
+            hint=_('add a line "Cập nhật ngày: DD/MM/YYYY HH:MM:SS" after the title'),
+        )
     if url_at is None and require_audio:
         raise SeedError(
-            f"{seed}: no audio URL",
-            hint="add the MP3's http(s) URL on its own line after the date, or publish with --narrate",
+            _("{seed}: no audio URL").format(seed=seed),
+            hint=_("add the MP3's http(s) URL on its own line after the date, or publish with --narrate"),
         )
     title = lines[0]
     published = _parse_date(lines[date_at], seed=seed, tz=tz)
@@ -79,7 +89,8 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo, require_audio: bool = T
     parts = urlsplit(audio_url)
     if audio_url and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise SeedError(
-            f"{seed}: audio URL {audio_url!r} is not an http(s) URL", hint="link the MP3 over http or https"
+            _("{seed}: audio URL {audio_url!r} is not an http(s) URL").format(seed=seed, audio_url=audio_url),
+            hint=_("link the MP3 over http or https"),
         )
 
     rest = [line for i, line in enumerate(lines) if i > header_end and i not in (date_at, url_at)]
@@ -113,13 +124,14 @@ def clean_line(raw: str) -> str:
 def _parse_date(line: str, *, seed: str, tz: ZoneInfo) -> datetime:
     match = _DATE.match(line)
     if match is None:
-        raise SeedError(f"{seed}: date {line!r} is not DD/MM/YYYY HH:MM:SS")
+        raise SeedError(_("{seed}: date {line!r} is not DD/MM/YYYY HH:MM:SS").format(seed=seed, line=line))
     day, month, year, hour, minute, second = (int(g or 0) for g in match.groups())
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as e:
         raise SeedError(
-            f"{seed}: date {line!r} is not a real date ({e})", hint="write it as DD/MM/YYYY HH:MM:SS"
+            _("{seed}: date {line!r} is not a real date ({error})").format(seed=seed, line=line, error=e),
+            hint=_("write it as DD/MM/YYYY HH:MM:SS"),
         ) from e
 
 
@@ -144,19 +156,21 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as e:
-        raise SeedError(f"{seed}: cannot be read ({e.strerror})") from e
+        raise SeedError(_("{seed}: cannot be read ({reason})").format(seed=seed, reason=e.strerror)) from e
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SeedError(
-            f"{seed}: not a valid TOML manifest ({e})", hint="fix the syntax (README: episode manifests)"
+            _("{seed}: not a valid TOML manifest ({error})").format(seed=seed, error=e),
+            hint=_("fix the syntax (README: episode manifests)"),
         ) from e
     unknown = sorted(set(data) - _MANIFEST_KEYS)
     if unknown:
         raise SeedError(
-            f"{seed}: unknown field {unknown[0]!r}", hint="valid fields: " + ", ".join(sorted(_MANIFEST_KEYS))
+            _("{seed}: unknown field {unknown!r}").format(seed=seed, unknown=unknown[0]),
+            hint=_("valid fields: {fields}").format(fields=", ".join(sorted(_MANIFEST_KEYS))),
         )
     title = clean_line(_field(data, "title", str, seed, required=True))
     if not title:
-        raise SeedError(f"{seed}: title is empty")
+        raise SeedError(_("{seed}: title is empty").format(seed=seed))
     published = _manifest_date(data.get("date"), seed, tz)
     audio = _field(data, "audio", str, seed, required=True).strip()
     if not audio.startswith(("http://", "https://")):
@@ -191,66 +205,95 @@ def _field(data: dict[str, Any], key: str, kind: type, seed: str, *, required: b
     value = data.get(key)
     if value is None:
         if required:
-            raise SeedError(f"{seed}: {key} is missing", hint=f"add {key} = … (README: episode manifests)")
+            raise SeedError(
+                _("{seed}: {key} is missing").format(seed=seed, key=key),
+                hint=_("add {key} = … (README: episode manifests)").format(key=key),
+            )
         return None
     if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
-        raise SeedError(f"{seed}: {key} must be {_KIND[kind]}, got {value!r}")
+        raise SeedError(
+            _("{seed}: {key} must be {kind}, got {value!r}").format(
+                seed=seed, key=key, kind=_(_KIND[kind]), value=value
+            )
+        )
     return value
 
 
-_KIND = {str: "a string", int: "an integer", list: "a list"}
+_KIND = {str: N_("a string"), int: N_("an integer"), list: N_("a list")}
 
 
 def _manifest_date(value: object, seed: str, tz: ZoneInfo) -> datetime:
     if value is None:
-        raise SeedError(f"{seed}: date is missing", hint='add date = "YYYY-MM-DD HH:MM" (local time)')
+        raise SeedError(
+            _("{seed}: date is missing").format(seed=seed), hint=_('add date = "YYYY-MM-DD HH:MM" (local time)')
+        )
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             return value.astimezone(tz)
         return value.replace(tzinfo=tz)
     match = _MANIFEST_DATE.match(str(value).strip()) if isinstance(value, str) else None
     if not match:
-        raise SeedError(f"{seed}: date {value!r} is not YYYY-MM-DD HH:MM", hint='e.g. date = "2021-12-25 08:00"')
+        raise SeedError(
+            _("{seed}: date {value!r} is not YYYY-MM-DD HH:MM").format(seed=seed, value=value),
+            hint=_('e.g. date = "2021-12-25 08:00"'),
+        )
     year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as e:
-        raise SeedError(f"{seed}: date {value!r} is not a real date ({e})") from e
+        raise SeedError(
+            _("{seed}: date {value!r} is not a real date ({error})").format(seed=seed, value=value, error=e)
+        ) from e
 
 
 def _inside(value: str, key: str, seed: str, root: Path) -> Path:
     path = Path(value)
     if path.is_absolute() or ".." in path.parts:
-        raise SeedError(f"{seed}: {key} {value!r} must be a path inside the workspace or an http(s) URL")
+        raise SeedError(
+            _("{seed}: {key} {value!r} must be a path inside the workspace or an http(s) URL").format(
+                seed=seed, key=key, value=value
+            )
+        )
     if not (root / path).is_file():
-        raise SeedError(f"{seed}: {key} file {value} not found", hint="check the path (relative to the workspace)")
+        raise SeedError(
+            _("{seed}: {key} file {value} not found").format(seed=seed, key=key, value=value),
+            hint=_("check the path (relative to the workspace)"),
+        )
     return path
 
 
 def _positive(data: dict[str, Any], key: str, seed: str) -> int | None:
     value = _field(data, key, int, seed)
     if value is not None and value <= 0:
-        raise SeedError(f"{seed}: {key} must be a positive integer, got {value}")
+        raise SeedError(
+            _("{seed}: {key} must be a positive integer, got {value}").format(seed=seed, key=key, value=value)
+        )
     return value  # type: ignore[no-any-return]
 
 
 def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
     if not isinstance(value, list):
-        raise SeedError(f"{seed}: speakers must be a list of [[speakers]] tables")
+        raise SeedError(_("{seed}: speakers must be a list of [[speakers]] tables").format(seed=seed))
     speakers = []
     for i, item in enumerate(value, start=1):
         where = f"speakers[{i}]"
         if not isinstance(item, dict):
-            raise SeedError(f"{seed}: {where} must be a table with name, role, office")
+            raise SeedError(_("{seed}: {where} must be a table with name, role, office").format(seed=seed, where=where))
         extra = sorted(set(item) - {"name", "role", "office"})
         if extra:
-            raise SeedError(f"{seed}: {where}: unknown field {extra[0]!r}", hint="valid: name, role, office")
+            raise SeedError(
+                _("{seed}: {where}: unknown field {extra!r}").format(seed=seed, where=where, extra=extra[0]),
+                hint=_("valid: name, role, office"),
+            )
         name = clean_line(str(item.get("name") or ""))
         if not name:
-            raise SeedError(f"{seed}: {where}.name is missing")
+            raise SeedError(_("{seed}: {where}.name is missing").format(seed=seed, where=where))
         role = str(item.get("role", "guest"))
         if role not in {r.value for r in Role}:
-            raise SeedError(f"{seed}: {where}.role {role!r} is not a role", hint='use "host" or "guest"')
+            raise SeedError(
+                _("{seed}: {where}.role {role!r} is not a role").format(seed=seed, where=where, role=role),
+                hint=_('use "host" or "guest"'),
+            )
         office = clean_line(str(item["office"])) if item.get("office") else None
         speakers.append(Speaker(name=name, role=Role(role), office=office))
     return tuple(speakers)
@@ -258,26 +301,37 @@ def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
 
 def _chapters(value: object, seed: str) -> tuple[Chapter, ...]:
     if not isinstance(value, list):
-        raise SeedError(f"{seed}: chapters must be a list of [[chapters]] tables")
+        raise SeedError(_("{seed}: chapters must be a list of [[chapters]] tables").format(seed=seed))
     chapters: list[Chapter] = []
     for i, item in enumerate(value, start=1):
         where = f"chapters[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("start"), str):
-            raise SeedError(f"{seed}: {where}.start is missing", hint='write start = "HH:MM:SS"')
+            raise SeedError(
+                _("{seed}: {where}.start is missing").format(seed=seed, where=where), hint=_('write start = "HH:MM:SS"')
+            )
         extra = sorted(set(item) - {"start", "title"})
         if extra:
-            raise SeedError(f"{seed}: {where}: unknown field {extra[0]!r}", hint="valid: start, title")
+            raise SeedError(
+                _("{seed}: {where}: unknown field {extra!r}").format(seed=seed, where=where, extra=extra[0]),
+                hint=_("valid: start, title"),
+            )
         try:
             start_ms = parse_clock(item["start"])
         except ValueError:
-            raise SeedError(f"{seed}: {where}.start {item['start']!r} is not HH:MM:SS[.mmm]") from None
+            raise SeedError(
+                _("{seed}: {where}.start {start!r} is not HH:MM:SS[.mmm]").format(
+                    seed=seed, where=where, start=item["start"]
+                )
+            ) from None
         title = clean_line(str(item.get("title") or ""))
         if not title:
-            raise SeedError(f"{seed}: {where}.title is missing")
+            raise SeedError(_("{seed}: {where}.title is missing").format(seed=seed, where=where))
         if chapters and start_ms <= chapters[-1].start_ms:
             raise SeedError(
-                f"{seed}: {where}.start {item['start']} is not after the previous chapter's",
-                hint="list chapters in time order",
+                _("{seed}: {where}.start {start} is not after the previous chapter's").format(
+                    seed=seed, where=where, start=item["start"]
+                ),
+                hint=_("list chapters in time order"),
             )
         chapters.append(Chapter(start_ms=start_ms, title=title))
     return tuple(chapters)

@@ -23,6 +23,7 @@ import numpy as np
 
 from radiocast.errors import AudioError
 from radiocast.files import atomic_path
+from radiocast.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ _EE_OK, _EE_NOT_FOUND = 0, 2
 # silence; trimming them lets our pauses be exactly what we say they are.
 _SILENCE_AMPLITUDE = 64
 
-_INSTALL_HINT = "install the espeakng-loader wheel (pip install espeakng-loader), which bundles eSpeak NG"
+_INSTALL_HINT = N_("install the espeakng-loader wheel (pip install espeakng-loader), which bundles eSpeak NG")
 
 
 class _Event(ctypes.Structure):
@@ -99,12 +100,12 @@ class _Engine:
             # Imported on first use: radiocast works without narration when the wheel is absent.
             import espeakng_loader
         except ImportError as e:
-            raise AudioError("eSpeak NG is not installed", hint=_INSTALL_HINT) from e
+            raise AudioError(_("eSpeak NG is not installed"), hint=_(_INSTALL_HINT)) from e
         try:
             lib = ctypes.CDLL(espeakng_loader.get_library_path())
             data = espeakng_loader.get_data_path()
         except (OSError, RuntimeError) as e:
-            raise AudioError(f"eSpeak NG cannot be loaded ({e})", hint=_INSTALL_HINT) from e
+            raise AudioError(_("eSpeak NG cannot be loaded ({error})").format(error=e), hint=_(_INSTALL_HINT)) from e
         lib.espeak_Initialize.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int)
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_SetSynthCallback.argtypes = (_SynthCallback,)
@@ -128,7 +129,9 @@ class _Engine:
         lib.espeak_Synth.restype = ctypes.c_int
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data.encode(), _INITIALIZE_DONT_EXIT)
         if rate <= 0:
-            raise AudioError(f"eSpeak NG failed to start with its data at {data}", hint=_INSTALL_HINT)
+            raise AudioError(
+                _("eSpeak NG failed to start with its data at {data}").format(data=data), hint=_(_INSTALL_HINT)
+            )
         self.lib = lib
         self.sample_rate = int(rate)
         self.chunks: list[bytes] = []
@@ -161,8 +164,8 @@ class _Engine:
         status = self.lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
         if status != _EE_OK:
             raise AudioError(
-                f"eSpeak NG failed (status {status}) on the sentence {text[:60]!r}",
-                hint="report this sentence; remove unusual characters from the seed meanwhile",
+                _("eSpeak NG failed (status {status}) on the sentence {text!r}").format(status=status, text=text[:60]),
+                hint=_("report this sentence; remove unusual characters from the seed meanwhile"),
             )
         pcm = b"".join(self.chunks)
         self.chunks = []
@@ -202,8 +205,8 @@ def synthesize(
     """
     if not MIN_RATE_WPM <= rate_wpm <= MAX_RATE_WPM:
         raise AudioError(
-            f"speech rate {rate_wpm} words per minute is out of range",
-            hint=f"choose a rate between {MIN_RATE_WPM} and {MAX_RATE_WPM}",
+            _("speech rate {rate} words per minute is out of range").format(rate=rate_wpm),
+            hint=_("choose a rate between {low} and {high}").format(low=MIN_RATE_WPM, high=MAX_RATE_WPM),
         )
     with _LOCK:
         engine = _get_engine()
@@ -211,7 +214,8 @@ def synthesize(
         if engine.lib.espeak_SetVoiceByName(voice.encode("ascii", "replace")) != _EE_OK:
             vietnamese = sorted(code for code in engine.voices() if code.startswith("vi"))
             raise AudioError(
-                f"eSpeak NG has no voice {voice!r}", hint=f"use one of {', '.join(vietnamese) or 'its voices'}"
+                _("eSpeak NG has no voice {voice!r}").format(voice=voice),
+                hint=_("use one of {voices}").format(voices=", ".join(vietnamese) or _("its voices")),
             )
         engine.lib.espeak_SetParameter(_PARAM_RATE, rate_wpm, 0)
         parts: list[bytes] = [_silence(EDGE_MS, rate)]
@@ -250,7 +254,8 @@ def write_wav(synthesis: Synthesis, path: Path) -> None:
             out.writeframes(synthesis.pcm)
     except OSError as e:
         raise AudioError(
-            f"cannot write {path} ({e.strerror})", hint="check the folder's permissions and free space"
+            _("cannot write {path} ({reason})").format(path=path, reason=e.strerror),
+            hint=_("check the folder's permissions and free space"),
         ) from e
 
 

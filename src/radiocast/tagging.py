@@ -40,6 +40,7 @@ from mutagen.mp3 import MPEGInfo
 
 from radiocast.chapters import chapter_ends
 from radiocast.errors import EpisodeError, TagError
+from radiocast.i18n import _
 from radiocast.models import Chapter
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,8 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
         id3.save(path, v2_version=3, v1=0, padding=_padding)
     except (MutagenError, OSError) as e:
         raise TagError(
-            f"cannot write ID3 tags to {path} ({e})",
-            hint="check that the file is writable",
+            _("cannot write ID3 tags to {path} ({error})").format(path=path, error=e),
+            hint=_("check that the file is writable"),
         ) from e
     log.debug("tagged %s", path)
 
@@ -132,8 +133,8 @@ def _check_mpeg(path: Path) -> int:
             info = MPEGInfo(f)
     except (MutagenError, OSError) as e:
         raise TagError(
-            f"{path} is not a readable MP3 ({e})",
-            hint="check the downloaded or encoded audio",
+            _("{path} is not a readable MP3 ({error})").format(path=path, error=e),
+            hint=_("check the downloaded or encoded audio"),
         ) from e
     length_s: float = info.length
     return round(length_s * 1000)

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from radiocast.audio import ffmpeg_path
 from radiocast.errors import AudioError, SeedError
+from radiocast.i18n import _
 from radiocast.sentences import speakable
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,10 @@ def decode_mono(path: Path, rate: int = 16000) -> npt.NDArray[np.int16]:
     if proc.returncode != 0:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise AudioError(
-            f"ffmpeg cannot decode {path} ({reason[-1] if reason else f'exit {proc.returncode}'})",
-            hint="check that the file exists and is a complete audio file",
+            _("ffmpeg cannot decode {path} ({reason})").format(
+                path=path, reason=reason[-1] if reason else f"exit {proc.returncode}"
+            ),
+            hint=_("check that the file exists and is a complete audio file"),
         )
     usable = len(proc.stdout) - len(proc.stdout) % 2
     return np.frombuffer(proc.stdout[:usable], dtype="<i2").astype(np.int16)
@@ -84,7 +87,10 @@ def _frame_levels(samples: Samples, sample_rate: int) -> npt.NDArray[np.float64]
     if data.ndim == 2:  # (samples, channels)
         data = data.mean(axis=1)
     if data.ndim != 1:
-        raise AudioError(f"expected mono samples, got an array of shape {data.shape}", hint="decode with decode_mono()")
+        raise AudioError(
+            _("expected mono samples, got an array of shape {shape}").format(shape=data.shape),
+            hint=_("decode with decode_mono()"),
+        )
     frame = _frame_size(sample_rate)
     count = len(data) // frame
     energy = np.empty(count, dtype=np.float64)
@@ -127,10 +133,13 @@ class _Speech:
 def _find_speech(samples: Samples, sample_rate: int, min_pause_ms: int) -> _Speech:
     levels = _frame_levels(samples, sample_rate)
     if levels.size == 0:
-        raise AudioError("the audio is empty", hint="check the source file")
+        raise AudioError(_("the audio is empty"), hint=_("check the source file"))
     loud = float(np.percentile(levels, 95))
     if loud < _SILENCE_DBFS:
-        raise AudioError(f"no speech found: the audio is silent (level {loud:.0f} dBFS)", hint="check the source file")
+        raise AudioError(
+            _("no speech found: the audio is silent (level {loud:.0f} dBFS)").format(loud=loud),
+            hint=_("check the source file"),
+        )
     floor = float(np.percentile(levels, 5))
     threshold = max(loud - _PAUSE_BELOW_SPEECH_DB, floor + 0.25 * (loud - floor))
     quiet = levels < threshold
@@ -140,7 +149,7 @@ def _find_speech(samples: Samples, sample_rate: int, min_pause_ms: int) -> _Spee
     quiet |= _cover(starts[short], ends[short], levels.size)
     voiced = np.flatnonzero(~quiet)
     if voiced.size == 0:
-        raise AudioError("no speech found in the audio", hint="check the source file")
+        raise AudioError(_("no speech found in the audio"), hint=_("check the source file"))
     first, last = int(voiced[0]), int(voiced[-1]) + 1
     starts, ends = _runs(quiet[first:last])
     long_enough = ends - starts >= max(1, round(min_pause_ms / FRAME_MS))
@@ -366,11 +375,17 @@ def parse_transcript_file(path: Path) -> list[Cue] | str:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise SeedError(f"transcript {path} cannot be read ({e.strerror})", hint="check the transcript path") from e
+        raise SeedError(
+            _("transcript {path} cannot be read ({reason})").format(path=path, reason=e.strerror),
+            hint=_("check the transcript path"),
+        ) from e
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise SeedError(f"transcript {path} is not UTF-8 (byte {e.start})", hint="save it as UTF-8") from e
+        raise SeedError(
+            _("transcript {path} is not UTF-8 (byte {start})").format(path=path, start=e.start),
+            hint=_("save it as UTF-8"),
+        ) from e
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     first = text.split("\n", 1)[0]
     suffix = path.suffix.lower()
@@ -378,13 +393,16 @@ def parse_transcript_file(path: Path) -> list[Cue] | str:
         return _parse_cues(text, path, vtt=True)
     if suffix == ".vtt":
         raise SeedError(
-            f"transcript {path} is not WebVTT: its first line is not WEBVTT", hint="start the file with WEBVTT"
+            _("transcript {path} is not WebVTT: its first line is not WEBVTT").format(path=path),
+            hint=_("start the file with WEBVTT"),
         )
     if suffix == ".srt" or _looks_like_srt(text):
         return _parse_cues(text, path, vtt=False)
     plain = "\n".join(line.rstrip() for line in text.strip().split("\n"))
     if not plain:
-        raise SeedError(f"transcript {path} is empty", hint="add the text or remove the transcript key")
+        raise SeedError(
+            _("transcript {path} is empty").format(path=path), hint=_("add the text or remove the transcript key")
+        )
     return plain
 
 
@@ -415,7 +433,10 @@ def _parse_time(value: str, *, vtt: bool, where: str) -> int:
     match = (_VTT_TIME if vtt else _SRT_TIME).match(value)
     if match is None:
         shape = "[HH:]MM:SS.mmm" if vtt else "HH:MM:SS,mmm"
-        raise SeedError(f"{where}: time {value!r} is not {shape}", hint="fix the cue timing")
+        raise SeedError(
+            _("{where}: time {value!r} is not {shape}").format(where=where, value=value, shape=shape),
+            hint=_("fix the cue timing"),
+        )
     hours, minutes, seconds, millis = match.groups()
     return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis.ljust(3, "0"))
 
@@ -428,19 +449,26 @@ def _parse_cues(text: str, path: Path, *, vtt: bool) -> list[Cue]:
         if vtt and re.match(r"^(?:NOTE|STYLE|REGION)(?:[ \t]|$)", lines[0]):
             continue
         timing_at = 0 if "-->" in lines[0] else 1
-        where = f"transcript {path}, line {line_no + timing_at}"
+        where = _("transcript {path}, line {line}").format(path=path, line=line_no + timing_at)
         match = _TIMING.match(lines[timing_at].strip()) if len(lines) > timing_at else None
         if match is None:
             raise SeedError(
-                f"transcript {path}, line {line_no}: expected a {kind} cue timing 'start --> end'",
-                hint="separate cues with one blank line, each starting with its timing line",
+                _("transcript {path}, line {line}: expected a {kind} cue timing 'start --> end'").format(
+                    path=path, line=line_no, kind=kind
+                ),
+                hint=_("separate cues with one blank line, each starting with its timing line"),
             )
         start = _parse_time(match.group(1), vtt=vtt, where=where)
         end = _parse_time(match.group(2), vtt=vtt, where=where)
         if end < start:
-            raise SeedError(f"{where}: the cue ends before it starts", hint="fix the cue timing")
+            raise SeedError(
+                _("{where}: the cue ends before it starts").format(where=where), hint=_("fix the cue timing")
+            )
         if cues and start < cues[-1].start_ms:
-            raise SeedError(f"{where}: the cue starts before the previous one", hint="order the cues by time")
+            raise SeedError(
+                _("{where}: the cue starts before the previous one").format(where=where),
+                hint=_("order the cues by time"),
+            )
         body = " ".join(line.strip() for line in lines[timing_at + 1 :])
         speaker = None
         if vtt:
@@ -451,5 +479,8 @@ def _parse_cues(text: str, path: Path, *, vtt: bool) -> list[Cue]:
         if cleaned:
             cues.append(Cue(start_ms=start, end_ms=end, text=cleaned, speaker=speaker))
     if not cues:
-        raise SeedError(f"transcript {path} has no {kind} cues", hint="add cues or use a plain-text transcript")
+        raise SeedError(
+            _("transcript {path} has no {kind} cues").format(path=path, kind=kind),
+            hint=_("add cues or use a plain-text transcript"),
+        )
     return cues

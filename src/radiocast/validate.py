@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from radiocast.config import APPLE_CATEGORIES
+from radiocast.i18n import _
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -127,21 +128,21 @@ class _Linter:
         try:
             root = etree.fromstring(feed, parser)
         except etree.XMLSyntaxError as e:
-            self.error("xml.wellformed", f"the feed is not well-formed XML: {e}", XML)
+            self.error("xml.wellformed", _("the feed is not well-formed XML: {error}").format(error=e), XML)
             return
         self.check_encoding(feed)
         if etree.QName(root).localname != "rss" or etree.QName(root).namespace is not None:
-            self.error("rss.root", f"the root element is <{_tag(root)}>, not <rss>", RSS)
+            self.error("rss.root", _("the root element is <{tag}>, not <rss>").format(tag=_tag(root)), RSS)
             return
         if root.get("version") != "2.0":
             self.error(
                 "rss.version",
-                f'<rss version="{root.get("version", "")}"> must be version="2.0"',
+                _('<rss version="{value}"> must be version="2.0"').format(value=root.get("version", "")),
                 RSS,
             )
         channel = root.find("channel")
         if channel is None:
-            self.error("rss.channel", "<rss> has no <channel>", RSS)
+            self.error("rss.channel", _("<rss> has no <channel>"), RSS)
             return
         self.check_namespaces(root)
         self.check_channel(channel)
@@ -149,7 +150,7 @@ class _Linter:
         if not items:
             self.warning(
                 "channel.items",
-                "the channel has no <item>: directories list a show only once it has an episode",
+                _("the channel has no <item>: directories list a show only once it has an episode"),
                 SPOTIFY,
             )
         for index, item in enumerate(items, start=1):
@@ -161,7 +162,9 @@ class _Linter:
         except UnicodeDecodeError as e:
             self.error(
                 "xml.encoding",
-                f"the feed is not UTF-8: byte 0x{feed[e.start]:02x} at offset {e.start}",
+                _("the feed is not UTF-8: byte 0x{byte:02x} at offset {start}").format(
+                    byte=feed[e.start], start=e.start
+                ),
                 APPLE,
             )
             return
@@ -169,7 +172,7 @@ class _Linter:
         if declaration is None:
             self.warning(
                 "xml.declaration",
-                'the feed has no XML declaration; start it with <?xml version="1.0" encoding="UTF-8"?>',
+                _('the feed has no XML declaration; start it with <?xml version="1.0" encoding="UTF-8"?>'),
                 APPLE,
             )
             return
@@ -177,13 +180,15 @@ class _Linter:
         if encoding is None:
             self.warning(
                 "xml.declaration",
-                'the XML declaration names no encoding; add encoding="UTF-8"',
+                _('the XML declaration names no encoding; add encoding="UTF-8"'),
                 APPLE,
             )
         elif encoding.group(1).decode("ascii", "replace").lower() != "utf-8":
             self.error(
                 "xml.encoding",
-                f'the XML declaration says encoding="{encoding.group(1).decode("ascii", "replace")}"; it must be UTF-8',
+                _('the XML declaration says encoding="{value}"; it must be UTF-8').format(
+                    value=encoding.group(1).decode("ascii", "replace")
+                ),
                 APPLE,
             )
 
@@ -201,13 +206,17 @@ class _Linter:
                 if uri == PODCAST_NS_LEGACY:
                     self.warning(
                         f"namespace.{name}",
-                        f'xmlns:{prefix}="{uri}" is the old URI of the Podcasting 2.0 namespace; use "{canonical}"',
+                        _(
+                            'xmlns:{prefix}="{uri}" is the old URI of the Podcasting 2.0 namespace; use "{canonical}"'
+                        ).format(prefix=prefix, uri=uri, canonical=canonical),
                         P20,
                     )
                 else:
                     self.error(
                         f"namespace.{name}",
-                        f'xmlns:{prefix}="{uri}" must be exactly "{canonical}": apps match namespaces by URI',
+                        _('xmlns:{prefix}="{uri}" must be exactly "{canonical}": apps match namespaces by URI').format(
+                            prefix=prefix, uri=uri, canonical=canonical
+                        ),
                         APPLE if name == "itunes" else P20 if name == "podcast" else RSS,
                     )
                 # Look the tags up under the URI the feed uses, so one typo is one problem, not one per tag.
@@ -217,22 +226,24 @@ class _Linter:
     # -- channel -----------------------------------------------------------------------------------
 
     def check_channel(self, ch: etree._Element) -> None:
-        where = "the channel"
+        where = _("the channel")
         title = _text(ch.find("title"))
         if not title:
-            self.error("channel.title", f"{where} has no <title>", APPLE)
+            self.error("channel.title", _("{where} has no <title>").format(where=where), APPLE)
         elif len(title) > MAX_TITLE_CHARS:
             self.warning(
                 "channel.title",
-                f"{where}'s <title> is {len(title)} characters; Apple's limit for tag values is {MAX_TITLE_CHARS}",
+                _("{where}'s <title> is {count} characters; Apple's limit for tag values is {limit}").format(
+                    where=where, count=len(title), limit=MAX_TITLE_CHARS
+                ),
                 APPLE,
             )
         self.check_description(ch.find("description"), where, "channel", required=True)
         link = _text(ch.find("link"))
         if not link:
-            self.error("channel.link", f"{where} has no <link> (the show's web page)", RSS)
+            self.error("channel.link", _("{where} has no <link> (the show's web page)").format(where=where), RSS)
         else:
-            self.check_url(link, f"{where}'s <link>", "channel.link", RSS)
+            self.check_url(link, _("{where}'s <link>").format(where=where), "channel.link", RSS)
         self.check_language(_text(ch.find("language")))
         self.check_image(ch.find(self.q("itunes", "image")), where, "channel.image", required=True)
         self.check_categories(ch.findall(self.q("itunes", "category")))
@@ -245,7 +256,7 @@ class _Linter:
         if not _text(ch.find(self.q("itunes", "author"))):
             self.error(
                 "channel.author",
-                f"{where} has no <itunes:author>; Spotify won't publish a show without one",
+                _("{where} has no <itunes:author>; Spotify won't publish a show without one").format(where=where),
                 SPOTIFY,
             )
         self.check_owner(ch.find(self.q("itunes", "owner")))
@@ -253,7 +264,7 @@ class _Linter:
         if kind is not None and kind not in ("episodic", "serial"):
             self.error(
                 "channel.type",
-                f'<itunes:type> is "{kind}"; it must be episodic or serial',
+                _('<itunes:type> is "{kind}"; it must be episodic or serial').format(kind=kind),
                 APPLE,
             )
         self.check_atom_self(ch)
@@ -262,26 +273,28 @@ class _Linter:
         if locked is None:
             self.warning(
                 "channel.locked",
-                f'{where} has no <podcast:locked>; add <podcast:locked owner="EMAIL">yes</podcast:locked>',
+                _('{where} has no <podcast:locked>; add <podcast:locked owner="EMAIL">yes</podcast:locked>').format(
+                    where=where
+                ),
                 P20,
             )
         elif locked not in ("yes", "no"):
             self.error(
                 "channel.locked",
-                f'<podcast:locked> is "{locked}"; it must be yes or no',
+                _('<podcast:locked> is "{locked}"; it must be yes or no').format(locked=locked),
                 P20,
             )
         for name in ("lastBuildDate", "pubDate"):
             value = _text(ch.find(name))
             if value is not None:
-                self.check_date(value, f"{where}'s <{name}>", f"channel.{name}")
+                self.check_date(value, _("{where}'s <{name}>").format(where=where, name=name), f"channel.{name}")
         self.check_nfc((child for child in ch if child.tag != "item"), where)
 
     def check_language(self, language: str | None) -> None:
         if not language:
             self.error(
                 "channel.language",
-                "the channel has no <language>; add <language>vi</language>",
+                _("the channel has no <language>; add <language>vi</language>"),
                 APPLE,
             )
             return
@@ -289,7 +302,9 @@ class _Linter:
         if match is None or match.group(1).lower() not in _ISO_639_1:
             self.error(
                 "channel.language",
-                f'<language> is "{language}"; it must be an ISO 639 two-letter code such as vi or en-us',
+                _('<language> is "{language}"; it must be an ISO 639 two-letter code such as vi or en-us').format(
+                    language=language
+                ),
                 APPLE,
             )
 
@@ -297,7 +312,9 @@ class _Linter:
         if not categories:
             self.error(
                 "channel.category",
-                'the channel has no <itunes:category>; add e.g. <itunes:category text="News"><itunes:category text="Daily News"/></itunes:category>',
+                _(
+                    'the channel has no <itunes:category>; add e.g. <itunes:category text="News"><itunes:category text="Daily News"/></itunes:category>'
+                ),
                 APPLE,
             )
         for category in categories:
@@ -305,24 +322,28 @@ class _Linter:
             if name is None:
                 self.error(
                     "channel.category",
-                    "an <itunes:category> has no text attribute",
+                    _("an <itunes:category> has no text attribute"),
                     APPLE,
                 )
                 continue
             if name not in APPLE_CATEGORIES:
                 self.error(
                     "channel.category",
-                    f'<itunes:category text="{name}"> is not an Apple category: {_category_hint(name)}',
+                    _('<itunes:category text="{name}"> is not an Apple category: {hint}').format(
+                        name=name, hint=_category_hint(name)
+                    ),
                     APPLE,
                 )
                 continue
             for sub in category.findall(self.q("itunes", "category")):
                 sub_name = sub.get("text", "")
                 if sub_name not in APPLE_CATEGORIES[name]:
-                    allowed = ", ".join(APPLE_CATEGORIES[name]) or "none"
+                    allowed = ", ".join(APPLE_CATEGORIES[name]) or _("none")
                     self.error(
                         "channel.category",
-                        f'"{sub_name}" is not a subcategory of "{name}" (its subcategories: {allowed})',
+                        _('"{sub}" is not a subcategory of "{name}" (its subcategories: {allowed})').format(
+                            sub=sub_name, name=name, allowed=allowed
+                        ),
                         APPLE,
                     )
 
@@ -331,13 +352,13 @@ class _Linter:
         if not email:
             self.warning(
                 "channel.owner",
-                "the channel has no <itunes:owner><itunes:email>; directories mail ownership checks there",
+                _("the channel has no <itunes:owner><itunes:email>; directories mail ownership checks there"),
                 "W3C feedvalidator",
             )
         elif not _EMAIL.fullmatch(email):
             self.error(
                 "channel.owner",
-                f'<itunes:email> "{email}" is not an e-mail address',
+                _('<itunes:email> "{email}" is not an e-mail address').format(email=email),
                 APPLE,
             )
 
@@ -346,13 +367,13 @@ class _Linter:
         if not links:
             self.warning(
                 "channel.atom-self",
-                'the channel has no <atom:link rel="self" href="FEED URL">',
+                _('the channel has no <atom:link rel="self" href="FEED URL">'),
                 "FEED-SPEC §7",
             )
             return
         href = links[0].get("href", "").strip()
         if not href:
-            self.error("channel.atom-self", '<atom:link rel="self"> has no href', RSS)
+            self.error("channel.atom-self", _('<atom:link rel="self"> has no href'), RSS)
         else:
             self.check_url(href, '<atom:link rel="self">', "channel.atom-self", RSS)
 
@@ -361,19 +382,21 @@ class _Linter:
         if not value:
             self.warning(
                 "channel.podcast-guid",
-                "the channel has no <podcast:guid> (a UUIDv5 of the feed URL, FEED-SPEC §2.2)",
+                _("the channel has no <podcast:guid> (a UUIDv5 of the feed URL, FEED-SPEC §2.2)"),
                 "Podcasting 2.0 guid",
             )
         elif not _UUID.fullmatch(value):
             self.error(
                 "channel.podcast-guid",
-                f'<podcast:guid> "{value}" is not a UUID',
+                _('<podcast:guid> "{value}" is not a UUID').format(value=value),
                 "Podcasting 2.0 guid",
             )
         elif uuid.UUID(value).version != 5:
             self.warning(
                 "channel.podcast-guid",
-                f'<podcast:guid> "{value}" is a version {uuid.UUID(value).version} UUID; the spec derives a version 5 one from the feed URL',
+                _(
+                    '<podcast:guid> "{value}" is a version {version} UUID; the spec derives a version 5 one from the feed URL'
+                ).format(value=value, version=uuid.UUID(value).version),
                 "Podcasting 2.0 guid",
             )
 
@@ -384,26 +407,37 @@ class _Linter:
         title = _text(title_element)
         guid_element = item.find("guid")
         guid = _text(guid_element)
-        where = f'item "{_shorten(title)}"' if title else f"item {guid}" if guid else f"item #{index}"
+        if title:
+            where = _('item "{title}"').format(title=_shorten(title))
+        elif guid:
+            where = _("item {guid}").format(guid=guid)
+        else:
+            where = _("item #{index}").format(index=index)
         if title_element is not None and len(title_element):
             self.error(
                 "item.title.html",
-                f"{where}: <title> contains XML elements (<{_tag(title_element[0])}>); titles are plain text",
+                _("{where}: <title> contains XML elements (<{tag}>); titles are plain text").format(
+                    where=where, tag=_tag(title_element[0])
+                ),
                 "FEED-SPEC §3",
             )
         if not title:
-            self.error("item.title", f"{where} has no <title>", APPLE)
+            self.error("item.title", _("{where} has no <title>").format(where=where), APPLE)
         else:
             if len(title) > MAX_TITLE_CHARS:
                 self.error(
                     "item.title",
-                    f"{where}: <title> is {len(title)} characters, more than {MAX_TITLE_CHARS}",
+                    _("{where}: <title> is {count} characters, more than {limit}").format(
+                        where=where, count=len(title), limit=MAX_TITLE_CHARS
+                    ),
                     APPLE,
                 )
             if "<" in title or ">" in title:
                 self.error(
                     "item.title.html",
-                    f'{where}: <title> "{_shorten(title)}" contains < or >; titles are plain text (YouTube rejects them)',
+                    _(
+                        '{where}: <title> "{title}" contains < or >; titles are plain text (YouTube rejects them)'
+                    ).format(where=where, title=_shorten(title)),
                     "FEED-SPEC §3",
                 )
         self.check_guid(guid_element, guid, where)
@@ -412,18 +446,20 @@ class _Linter:
         if not pub_date:
             self.error(
                 "item.pubDate",
-                f"{where} has no <pubDate>; Spotify won't publish it",
+                _("{where} has no <pubDate>; Spotify won't publish it").format(where=where),
                 SPOTIFY,
             )
         else:
             self.check_date(pub_date, f"{where}: <pubDate>", "item.pubDate")
         duration = _text(item.find(self.q("itunes", "duration")))
         if duration is None:
-            self.warning("item.duration", f"{where} has no <itunes:duration>", APPLE)
+            self.warning("item.duration", _("{where} has no <itunes:duration>").format(where=where), APPLE)
         elif not _DURATION.fullmatch(duration):
             self.error(
                 "item.duration",
-                f'{where}: <itunes:duration> "{duration}" must be seconds (1801) or [HH:]MM:SS',
+                _('{where}: <itunes:duration> "{duration}" must be seconds (1801) or [HH:]MM:SS').format(
+                    where=where, duration=duration
+                ),
                 APPLE,
             )
         self.check_description(item.find("description"), where, "item", required=False)
@@ -438,7 +474,9 @@ class _Linter:
             if value is not None and not _POSITIVE.fullmatch(value):
                 self.error(
                     f"item.{name}",
-                    f'{where}: <itunes:{name}> "{value}" must be a positive integer',
+                    _('{where}: <itunes:{name}> "{value}" must be a positive integer').format(
+                        where=where, name=name, value=value
+                    ),
                     APPLE,
                 )
         episode_type = _text(item.find(self.q("itunes", "episodeType")))
@@ -449,7 +487,9 @@ class _Linter:
         ):
             self.error(
                 "item.episodeType",
-                f'{where}: <itunes:episodeType> "{episode_type}" must be full, trailer or bonus',
+                _('{where}: <itunes:episodeType> "{episode_type}" must be full, trailer or bonus').format(
+                    where=where, episode_type=episode_type
+                ),
                 APPLE,
             )
         self.check_image(item.find(self.q("itunes", "image")), where, "item.image", required=False)
@@ -460,14 +500,16 @@ class _Linter:
         if element is None or not guid:
             self.error(
                 "item.guid",
-                f"{where} has no <guid>; apps then take the enclosure URL as its identity",
+                _("{where} has no <guid>; apps then take the enclosure URL as its identity").format(where=where),
                 "FEED-SPEC §1.3",
             )
             return
         if guid in self.guids:
             self.error(
                 "item.guid.unique",
-                f'{where}: <guid> "{guid}" is also the guid of {self.guids[guid]}; apps will show only one of them',
+                _('{where}: <guid> "{guid}" is also the guid of {other}; apps will show only one of them').format(
+                    where=where, guid=guid, other=self.guids[guid]
+                ),
                 "FEED-SPEC §1.3",
             )
         else:
@@ -476,7 +518,9 @@ class _Linter:
             # RSS 2.0 makes a guid without the attribute a permalink, so apps may open it as a URL.
             self.warning(
                 "item.guid.permalink",
-                f'{where}: <guid> "{guid}" should carry isPermaLink="false" (it is an identifier, not a link)',
+                _('{where}: <guid> "{guid}" should carry isPermaLink="false" (it is an identifier, not a link)').format(
+                    where=where, guid=guid
+                ),
                 RSS,
             )
 
@@ -484,27 +528,31 @@ class _Linter:
         if not enclosures:
             self.error(
                 "item.enclosure",
-                f"{where} has no <enclosure>: there is nothing to play",
+                _("{where} has no <enclosure>: there is nothing to play").format(where=where),
                 APPLE,
             )
             return
         if len(enclosures) > 1:
             self.warning(
                 "item.enclosure",
-                f"{where} has {len(enclosures)} <enclosure> elements; apps use only the first",
+                _("{where} has {count} <enclosure> elements; apps use only the first").format(
+                    where=where, count=len(enclosures)
+                ),
                 RSS,
             )
         enclosure = enclosures[0]
         url = enclosure.get("url", "").strip()
         valid_url = False
         if not url:
-            self.error("item.enclosure.url", f"{where}: <enclosure> has no url", APPLE)
+            self.error("item.enclosure.url", _("{where}: <enclosure> has no url").format(where=where), APPLE)
         elif self.check_url(url, f"{where}: <enclosure>", "item.enclosure.url", APPLE):
             valid_url = True
             if url in self.enclosure_urls:
                 self.error(
                     "item.enclosure.unique",
-                    f"{where}: enclosure {url} is also the enclosure of {self.enclosure_urls[url]}; Apple ignores a reused enclosure URL",
+                    _(
+                        "{where}: enclosure {url} is also the enclosure of {other}; Apple ignores a reused enclosure URL"
+                    ).format(where=where, url=url, other=self.enclosure_urls[url]),
                     APPLE,
                 )
             else:
@@ -514,26 +562,32 @@ class _Linter:
         if valid_url and extension not in APPLE_MEDIA:
             self.error(
                 "item.enclosure.url",
-                f"{where}: enclosure {url} has no extension Apple accepts ({', '.join(APPLE_MEDIA)})",
+                _("{where}: enclosure {url} has no extension Apple accepts ({extensions})").format(
+                    where=where, url=url, extensions=", ".join(APPLE_MEDIA)
+                ),
                 APPLE,
             )
         media_type = enclosure.get("type", "").strip()
         if not media_type:
             self.error(
                 "item.enclosure.type",
-                f"{where}: <enclosure> has no type; use audio/mpeg for MP3",
+                _("{where}: <enclosure> has no type; use audio/mpeg for MP3").format(where=where),
                 APPLE,
             )
         elif media_type not in APPLE_MEDIA.values():
             self.error(
                 "item.enclosure.type",
-                f'{where}: enclosure type "{media_type}" is not one Apple accepts; MP3 is audio/mpeg',
+                _('{where}: enclosure type "{media_type}" is not one Apple accepts; MP3 is audio/mpeg').format(
+                    where=where, media_type=media_type
+                ),
                 APPLE,
             )
         elif extension in APPLE_MEDIA and APPLE_MEDIA[extension] != media_type:
             self.warning(
                 "item.enclosure.type",
-                f'{where}: enclosure type "{media_type}" does not match its {extension} extension ({APPLE_MEDIA[extension]})',
+                _(
+                    '{where}: enclosure type "{media_type}" does not match its {extension} extension ({expected})'
+                ).format(where=where, media_type=media_type, extension=extension, expected=APPLE_MEDIA[extension]),
                 APPLE,
             )
         self.check_length(enclosure.get("length"), url if valid_url else None, where)
@@ -542,14 +596,16 @@ class _Linter:
         if raw is None:
             self.error(
                 "item.enclosure.length",
-                f"{where}: <enclosure> has no length (the file's size in bytes)",
+                _("{where}: <enclosure> has no length (the file's size in bytes)").format(where=where),
                 APPLE,
             )
             return
         if not _POSITIVE.fullmatch(raw.strip()):
             self.error(
                 "item.enclosure.length",
-                f'{where}: enclosure length "{raw}" must be the file\'s size in bytes, a positive integer',
+                _('{where}: enclosure length "{raw}" must be the file\'s size in bytes, a positive integer').format(
+                    where=where, raw=raw
+                ),
                 APPLE,
             )
             return
@@ -559,7 +615,9 @@ class _Linter:
         if size is not None and size != int(raw):
             self.error(
                 "item.enclosure.length",
-                f"{where}: enclosure length is {int(raw)} bytes but {url} is {size} bytes; rebuild the feed",
+                _("{where}: enclosure length is {raw} bytes but {url} is {size} bytes; rebuild the feed").format(
+                    where=where, raw=int(raw), url=url, size=size
+                ),
                 APPLE,
             )
 
@@ -571,14 +629,18 @@ class _Linter:
             for element in item.findall(self.q("podcast", name)):
                 url = element.get("url", "").strip()
                 if not url:
-                    self.error(f"item.{name}", f"{where}: <podcast:{name}> has no url", P20)
+                    self.error(
+                        f"item.{name}", _("{where}: <podcast:{name}> has no url").format(where=where, name=name), P20
+                    )
                 else:
                     self.check_url(url, f"{where}: <podcast:{name}>", f"item.{name}", P20)
                 media_type = element.get("type")
                 if media_type not in types:
                     self.error(
                         f"item.{name}",
-                        f'{where}: <podcast:{name}> type "{media_type or ""}" must be one of {", ".join(sorted(types))}',
+                        _('{where}: <podcast:{name}> type "{value}" must be one of {types}').format(
+                            where=where, name=name, value=media_type or "", types=", ".join(sorted(types))
+                        ),
                         P20,
                     )
 
@@ -588,12 +650,12 @@ class _Linter:
         """Report a non-http(s) URL as an error (False) and an http one as a warning."""
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            self.error(rule, f'{what}: "{url}" is not an http(s) URL', source)
+            self.error(rule, _('{what}: "{url}" is not an http(s) URL').format(what=what, url=url), source)
             return False
         if parts.scheme.lower() == "http":
             self.warning(
                 "url.https",
-                f"{what}: {url} uses http; serve it over https",
+                _("{what}: {url} uses http; serve it over https").format(what=what, url=url),
                 "FEED-SPEC §1.4",
             )
         return True
@@ -601,17 +663,17 @@ class _Linter:
     def check_image(self, element: etree._Element | None, where: str, rule: str, *, required: bool) -> None:
         if element is None:
             if required:
-                self.error(rule, f'{where} has no <itunes:image href="…/cover.jpg"/>', APPLE)
+                self.error(rule, _('{where} has no <itunes:image href="…/cover.jpg"/>').format(where=where), APPLE)
             return
         href = element.get("href", "").strip()
         if not href:
-            self.error(rule, f"{where}: <itunes:image> has no href attribute", APPLE)
+            self.error(rule, _("{where}: <itunes:image> has no href attribute").format(where=where), APPLE)
         elif self.check_url(href, f"{where}: <itunes:image>", rule, APPLE) and not urlsplit(href).path.lower().endswith(
             (".jpg", ".jpeg", ".png")
         ):
             self.error(
                 rule,
-                f"{where}: <itunes:image> {href} must end with .jpg or .png",
+                _("{where}: <itunes:image> {href} must end with .jpg or .png").format(where=where, href=href),
                 APPLE,
             )
 
@@ -621,13 +683,17 @@ class _Linter:
             if required:
                 self.error(
                     rule,
-                    f"{where} has no <itunes:explicit>; add <itunes:explicit>false</itunes:explicit>",
+                    _("{where} has no <itunes:explicit>; add <itunes:explicit>false</itunes:explicit>").format(
+                        where=where
+                    ),
                     APPLE,
                 )
         elif value not in ("true", "false"):
             self.error(
                 rule,
-                f'{where}: <itunes:explicit> is "{value}"; it must be true or false (yes/no/clean are obsolete)',
+                _(
+                    '{where}: <itunes:explicit> is "{value}"; it must be true or false (yes/no/clean are obsolete)'
+                ).format(where=where, value=value),
                 APPLE,
             )
 
@@ -635,14 +701,16 @@ class _Linter:
         rule = f"{scope}.description"
         if element is None:
             if required:
-                self.error(rule, f"{where} has no <description>", APPLE)
+                self.error(rule, _("{where} has no <description>").format(where=where), APPLE)
             else:
-                self.warning(rule, f"{where} has no <description>", APPLE)
+                self.warning(rule, _("{where} has no <description>").format(where=where), APPLE)
             return
         if len(element):
             self.error(
                 rule,
-                f"{where}: <description> contains XML elements (<{_tag(element[0])}>); put HTML inside CDATA",
+                _("{where}: <description> contains XML elements (<{tag}>); put HTML inside CDATA").format(
+                    where=where, tag=_tag(element[0])
+                ),
                 RSS,
             )
         text = element.text or ""
@@ -650,16 +718,20 @@ class _Linter:
         if size > MAX_DESCRIPTION_BYTES:
             self.error(
                 rule,
-                f"{where}: <description> is {size} bytes of UTF-8, more than {MAX_DESCRIPTION_BYTES}",
+                _("{where}: <description> is {size} bytes of UTF-8, more than {limit}").format(
+                    where=where, size=size, limit=MAX_DESCRIPTION_BYTES
+                ),
                 APPLE,
             )
         elif required and not text.strip():
-            self.error(rule, f"{where}: <description> is empty", APPLE)
+            self.error(rule, _("{where}: <description> is empty").format(where=where), APPLE)
         tags = sorted({name.lower() for name in _HTML_TAG.findall(text)} - _DESCRIPTION_TAGS)
         if tags:
             self.warning(
                 rule,
-                f"{where}: <description> uses HTML {', '.join(f'<{t}>' for t in tags)}; Apple renders only <p> <ol> <ul> <li> <a> (and <b> <i> <strong> <em>)",
+                _(
+                    "{where}: <description> uses HTML {tags}; Apple renders only <p> <ol> <ul> <li> <a> (and <b> <i> <strong> <em>)"
+                ).format(where=where, tags=", ".join(f"<{t}>" for t in tags)),
                 APPLE,
             )
 
@@ -669,7 +741,9 @@ class _Linter:
         except (TypeError, ValueError, IndexError):
             self.error(
                 rule,
-                f'{what} "{value}" is not an RFC 2822 date; write e.g. "Sat, 25 Dec 2021 08:00:00 +0700"',
+                _('{what} "{value}" is not an RFC 2822 date; write e.g. "Sat, 25 Dec 2021 08:00:00 +0700"').format(
+                    what=what, value=value
+                ),
                 RSS,
             )
             return
@@ -677,20 +751,26 @@ class _Linter:
             if when.tzinfo is None:
                 self.error(
                     rule,
-                    f'{what} "{value}" has a time zone apps don\'t know; write a numeric offset like +0700',
+                    _('{what} "{value}" has a time zone apps don\'t know; write a numeric offset like +0700').format(
+                        what=what, value=value
+                    ),
                     RSS,
                 )
             else:
                 self.warning(
                     rule,
-                    f'{what} "{value}" names its time zone; write a numeric offset like +0700',
+                    _('{what} "{value}" names its time zone; write a numeric offset like +0700').format(
+                        what=what, value=value
+                    ),
                     "FEED-SPEC §0",
                 )
         weekday = _WEEKDAY.match(value)
         if weekday and weekday.group(1).title() != _WEEKDAYS[when.weekday()]:
             self.warning(
                 rule,
-                f'{what} "{value}" says {weekday.group(1)} but that day is a {_WEEKDAYS[when.weekday()]}',
+                _('{what} "{value}" says {day} but that day is a {actual}').format(
+                    what=what, value=value, day=weekday.group(1), actual=_WEEKDAYS[when.weekday()]
+                ),
                 RSS,
             )
 
@@ -711,7 +791,9 @@ class _Linter:
                 if sample is not None:
                     self.warning(
                         "text.nfc",
-                        f'{where}: <{_tag(node)}> has text not in Unicode NFC ("{sample}"); normalise it to NFC',
+                        _('{where}: <{tag}> has text not in Unicode NFC ("{sample}"); normalise it to NFC').format(
+                            where=where, tag=_tag(node), sample=sample
+                        ),
                         "FEED-SPEC §1.6",
                     )
                     break
@@ -736,10 +818,10 @@ def _shorten(text: str | None, limit: int = 60) -> str:
 
 def _category_hint(name: str) -> str:
     if name in _OBSOLETE_CATEGORIES:
-        return "an obsolete pre-2019 category; use e.g. News or Government"
+        return _("an obsolete pre-2019 category; use e.g. News or Government")
     for top, subs in APPLE_CATEGORIES.items():
         if name.lower() == top.lower():
-            return f'Apple spells it "{top}"'
+            return _('Apple spells it "{top}"').format(top=top)
         if name in subs:
-            return f'it is a subcategory: nest it inside <itunes:category text="{top}">'
-    return "use one of " + ", ".join(APPLE_CATEGORIES)
+            return _('it is a subcategory: nest it inside <itunes:category text="{top}">').format(top=top)
+    return _("use one of {categories}").format(categories=", ".join(APPLE_CATEGORIES))
