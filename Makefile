@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/radiocast/locale/vi/LC_MESSAGES/radiocast.po
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 

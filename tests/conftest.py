@@ -64,6 +64,13 @@ def make_mp3(
     return path
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test as on a machine without a locale: messages in English, whatever the developer's LANG."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def mp3_factory(tmp_path_factory: pytest.TempPathFactory) -> MakeMp3:
     """Make MP3s once per session and hand out copies (tests may mutate them)."""

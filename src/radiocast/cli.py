@@ -3,29 +3,137 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from radiocast import __version__, pipeline, queries, scaffold, validate
+from radiocast import __version__, i18n, pipeline, queries, scaffold, validate
 from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
 from radiocast.errors import ExitCode, RadiocastError
+from radiocast.i18n import N_, _
 from radiocast.produce import Outcome
 
-EPILOG = """\b
+# Help texts are English msgids, translated when Click shows them (see _TranslatedHelp).
+EPILOG = N_("""\
+\b
 Exit codes:
   0    everything asked for succeeded
   1    some episodes failed (the others are published and in the feed)
   2    usage or configuration error; nothing changed
   130  interrupted (Ctrl-C); the next publish resumes
-"""
+""")
+
+_STATES = {
+    "pending": N_("pending"),
+    "fetched": N_("fetched"),
+    "tagged": N_("tagged"),
+    "published": N_("published"),
+    "failed": N_("failed"),
+}
+_SEVERITIES = {validate.Severity.ERROR: N_("error"), validate.Severity.WARNING: N_("warning")}
 
 
-class RadiocastGroup(click.Group):
-    """Maps every RadiocastError to one stderr line and its exit code."""
+class _TranslatedHelp:
+    """Keeps help, epilog and short_help as written (English msgids); translates them when Click reads them.
+
+    The decorators run at import, before the language is known; Click reads these attributes only
+    to format help, inside RadiocastGroup.main, once the language is chosen. Properties rather than
+    lazy string objects, because Click runs inspect.cleandoc() and str methods on the values (an
+    option's help at construction): a property hands Click a plain, already translated str.
+    """
+
+    _help: str | None = None
+    _epilog: str | None = None
+    _short_help: str | None = None
+
+    @property
+    def help(self) -> str | None:
+        return _(self._help) if self._help else self._help
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
+
+    @property
+    def epilog(self) -> str | None:
+        return _(self._epilog) if self._epilog else self._epilog
+
+    @epilog.setter
+    def epilog(self, value: str | None) -> None:
+        self._epilog = value
+
+    @property
+    def short_help(self) -> str | None:
+        return _(self._short_help) if self._short_help else self._short_help
+
+    @short_help.setter
+    def short_help(self, value: str | None) -> None:
+        self._short_help = value
+
+
+class RadiocastCommand(_TranslatedHelp, click.Command):
+    """A subcommand whose help is shown in the chosen language."""
+
+
+class RadiocastOption(_TranslatedHelp, click.Option):
+    """An option whose help is shown in the chosen language."""
+
+
+class _TranslatedName:
+    """A parameter type whose name ("directory", "integer range"), said in its errors, is translated too.
+
+    Click sets these names at import; options that use these types give an explicit metavar,
+    which would otherwise be the translated name in capitals.
+    """
+
+    _name = "value"
+
+    @property
+    def name(self) -> str:
+        return _(self._name)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+
+class PathType(_TranslatedName, click.Path):
+    pass
+
+
+class IntRangeType(_TranslatedName, click.IntRange):
+    _name = N_("integer range")
+
+
+class FloatRangeType(_TranslatedName, click.FloatRange):
+    _name = N_("float range")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def option(*decls: str, **attrs: Any) -> Callable[[F], F]:
+    """click.option with translated help."""
+    return click.option(*decls, cls=RadiocastOption, **attrs)
+
+
+class RadiocastGroup(_TranslatedHelp, click.Group):
+    """Chooses the language before anything is shown; maps every RadiocastError to one stderr line and its exit code."""
+
+    command_class = RadiocastCommand
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        # The language must be known before Click parses (its usage errors are translated too),
+        # so it is read from the raw arguments and the environment, as CliRunner passes them.
+        argv = sys.argv[1:] if args is None else args
+        with i18n.language(i18n.choose_language(argv, os.environ)):
+            return super().main(args, *rest, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -36,75 +144,128 @@ class RadiocastGroup(click.Group):
             click.echo(error_line(str(e)), err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
-            click.echo("radiocast: interrupted; the next publish resumes where this one stopped", err=True)
+            click.echo(_("radiocast: interrupted; the next publish resumes where this one stopped"), err=True)
             ctx.exit(ExitCode.INTERRUPTED)
 
 
-@click.group(cls=RadiocastGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_("radiocast, version {version}").format(version=__version__))
+        ctx.exit()
+
+
+@click.group(
+    cls=RadiocastGroup,
+    help=N_("Publish a radio programme's articles and recordings as a podcast."),
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@option(
     "-C",
     "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
+    metavar="DIRECTORY",
     default=Path(),
-    help="The workspace (default: the current directory).",
+    help=N_("The workspace (default: the current directory)."),
 )
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
-@click.version_option(__version__, prog_name="radiocast")
+@option("-v", "--verbose", count=True, help=N_("More detail on stderr (-vv for debugging)."))
+@option("-q", "--quiet", is_flag=True, help=N_("Only errors on stderr."))
+@option("--debug", is_flag=True, help=N_("Show Python tracebacks for errors."))
+@option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES[::-1]),
+    expose_value=False,  # applied by RadiocastGroup.main before parsing
+    help=N_("Language of messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG)."),
+)
+@option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help=N_("Show the version and exit."),
+)
 @click.pass_context
 def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool, debug: bool) -> None:
-    """Publish a radio programme's articles and recordings as a podcast."""
     setup_logging(-1 if quiet else verbose)
     ctx.obj = {"root": directory, "debug": debug, "quiet": quiet}
 
 
-@cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--title", default="Podcast mới", show_default=True, help="The podcast's title.")
-@click.option(
+@cli.command(
+    help=N_("""\
+Create a workspace: podcast.toml, seeds/, audio/, feeds/ and a default cover.
+
+\b
+Example:
+  radiocast init laivung --title "Chính quyền đối thoại với Nhân dân" \\
+      --base-url https://radio.example.vn/podcast/ --email podcast@example.vn
+""")
+)
+@click.argument("directory", required=False, type=PathType(file_okay=False, path_type=Path))
+@option("--title", default="Podcast mới", show_default=True, help=N_("The podcast's title."))
+@option(
     "--base-url",
     default="http://127.0.0.1:8000/",
     show_default=True,
-    help="Public URL of the workspace root, ending with '/'.",
+    help=N_("Public URL of the workspace root, ending with '/'."),
 )
-@click.option("--author", default="Đài Truyền thanh", show_default=True, help="The station or person responsible.")
-@click.option(
+@option("--author", default="Đài Truyền thanh", show_default=True, help=N_("The station or person responsible."))
+@option(
     "--email",
     default="podcast@example.com",
     show_default=True,
-    help="The owner's e-mail (podcast directories write to it).",
+    help=N_("The owner's e-mail (podcast directories write to it)."),
 )
 @click.pass_obj
 def init(obj: dict[str, Any], directory: Path | None, title: str, base_url: str, author: str, email: str) -> None:
-    """Create a workspace: podcast.toml, seeds/, audio/, feeds/ and a default cover.
-
-    \b
-    Example:
-      radiocast init laivung --title "Chính quyền đối thoại với Nhân dân" \\
-          --base-url https://radio.example.vn/podcast/ --email podcast@example.vn
-    """
     root = obj["root"] / directory if directory else obj["root"]
     ws = scaffold.create_workspace(root, title=title, base_url=base_url, author=author, email=email)
     click.echo(
-        f"Created workspace {ws.root}: edit {ws.config_path.name}, put seeds in seeds/, then run radiocast publish"
+        _("Created workspace {root}: edit {config}, put seeds in seeds/, then run radiocast publish").format(
+            root=ws.root, config=ws.config_path.name
+        )
     )
 
 
-@cli.command()
-@click.argument("seeds", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--base-url", help="Override podcast.base_url for this run (new episodes' URLs keep it).")
-@click.option(
-    "--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True, help="Episodes fetched at once."
+@cli.command(
+    help=N_("""\
+Fetch, tag and publish the seeds' episodes, then rebuild feeds/podcast.xml.
+
+SEEDS default to every file in seeds/. Already published, unchanged episodes
+are not fetched again.
+
+\b
+Example:
+  radiocast publish
+  radiocast publish seeds/2021-12-19.txt --jobs 2
+""")
 )
-@click.option("--refresh", is_flag=True, help="Ask the source again (conditional GET) for already published episodes.")
-@click.option(
+@click.argument("seeds", nargs=-1, type=PathType(dir_okay=False, path_type=Path))
+@option("--base-url", help=N_("Override podcast.base_url for this run (new episodes' URLs keep it)."))
+@option(
+    "--jobs",
+    "-j",
+    type=IntRangeType(1, 32),
+    metavar="N",
+    default=4,
+    show_default=True,
+    help=N_("Episodes fetched at once."),
+)
+@option("--refresh", is_flag=True, help=N_("Ask the source again (conditional GET) for already published episodes."))
+@option(
     "--narrate/--no-narrate",
     default=None,
-    help="Read articles whose MP3 can't be fetched (or that link none) with the machine voice (default: audio.narrate).",
+    help=N_(
+        "Read articles whose MP3 can't be fetched (or that link none) with the machine voice (default: audio.narrate)."
+    ),
 )
-@click.option(
-    "--wait", "wait_s", type=click.FloatRange(0), default=0, help="Seconds to wait for another publish to finish."
+@option(
+    "--wait",
+    "wait_s",
+    type=FloatRangeType(0),
+    metavar="SECONDS",
+    default=0,
+    help=N_("Seconds to wait for another publish to finish."),
 )
 @click.pass_obj
 def publish(
@@ -116,16 +277,6 @@ def publish(
     narrate: bool | None,
     wait_s: float,
 ) -> None:
-    """Fetch, tag and publish the seeds' episodes, then rebuild feeds/podcast.xml.
-
-    SEEDS default to every file in seeds/. Already published, unchanged episodes
-    are not fetched again.
-
-    \b
-    Example:
-      radiocast publish
-      radiocast publish seeds/2021-12-19.txt --jobs 2
-    """
     with PublishDisplay(quiet=obj["quiet"]) as display:
         report = pipeline.publish(
             obj["root"],
@@ -139,32 +290,48 @@ def publish(
         )
     counts = {o: sum(r.outcome is o for r in report.results) for o in Outcome}
     click.echo(
-        f"{counts[Outcome.PUBLISHED]} published, {counts[Outcome.NARRATED]} narrated, {counts[Outcome.RETAGGED]} re-tagged, "
-        f"{counts[Outcome.UNCHANGED]} unchanged, {counts[Outcome.FAILED]} failed; "
-        f"{report.episodes_in_feed} episodes in {report.feed_path}"
+        _(
+            "{published} published, {narrated} narrated, {retagged} re-tagged, {unchanged} unchanged, "
+            "{failed} failed; {in_feed} episodes in {feed}"
+        ).format(
+            published=counts[Outcome.PUBLISHED],
+            narrated=counts[Outcome.NARRATED],
+            retagged=counts[Outcome.RETAGGED],
+            unchanged=counts[Outcome.UNCHANGED],
+            failed=counts[Outcome.FAILED],
+            in_feed=report.episodes_in_feed,
+            feed=report.feed_path,
+        )
     )
     if report.failed:
         raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
 
 
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@cli.command(
+    help=N_("""\
+Show one row per episode: slug, title, date, state, last error.
+
+\b
+Example:
+  radiocast status --json | jq '.[] | select(.state == "failed")'
+""")
+)
+@option("--json", "as_json", is_flag=True, help=N_("One JSON document on stdout."))
 @click.pass_obj
 def status(obj: dict[str, Any], as_json: bool) -> None:
-    """Show one row per episode: slug, title, date, state, last error.
-
-    \b
-    Example:
-      radiocast status --json | jq '.[] | select(.state == "failed")'
-    """
     rows = queries.status(obj["root"])
     if as_json:
+        # Stable keys and values for scripts, whatever the language.
         click.echo(json.dumps([_status_json(r) for r in rows], ensure_ascii=False, indent=2))
         return
-    table = Table("slug", "title", "date", "state", "last error", box=None, pad_edge=False)
+    table = Table(_("slug"), _("title"), _("date"), _("state"), _("last error"), box=None, pad_edge=False)
     for r in rows:
         table.add_row(
-            r.slug or "-", r.title or "-", f"{r.date:%Y-%m-%d %H:%M}" if r.date else "-", r.state, r.error or ""
+            r.slug or "-",
+            r.title or "-",
+            f"{r.date:%Y-%m-%d %H:%M}" if r.date else "-",
+            _(_STATES[r.state]) if r.state in _STATES else r.state,
+            r.error or "",
         )
     out = Console(highlight=False)
     if not out.is_terminal:
@@ -187,40 +354,55 @@ def _status_json(row: queries.StatusRow) -> dict[str, Any]:
     }
 
 
-@cli.command("validate")
+@cli.command(
+    "validate",
+    help=N_("""\
+Check a feed against the podcast rules (default: the workspace's feed).
+
+FEED is a path or an http(s) URL. Prints each problem with its rule; exits 1 if
+any is an error.
+
+\b
+Example:
+  radiocast validate
+  radiocast validate https://radio.example.vn/podcast/feeds/podcast.xml
+"""),
+)
 @click.argument("feed", required=False)
 @click.pass_obj
 def validate_command(obj: dict[str, Any], feed: str | None) -> None:
-    """Check a feed against the podcast rules (default: the workspace's feed).
-
-    FEED is a path or an http(s) URL. Prints each problem with its rule; exits 1 if
-    any is an error.
-
-    \b
-    Example:
-      radiocast validate
-      radiocast validate https://radio.example.vn/podcast/feeds/podcast.xml
-    """
     problems = queries.check_feed(obj["root"], feed)
     for p in problems:
-        click.echo(f"{p.severity.value}: {p.rule}: {p.message} [{p.source}]")
+        click.echo(f"{_(_SEVERITIES[p.severity])}: {p.rule}: {p.message} [{p.source}]")
     errors = sum(p.severity is validate.Severity.ERROR for p in problems)
-    click.echo(f"{errors} errors, {len(problems) - errors} warnings", err=True)
+    click.echo(
+        _("{errors} errors, {warnings} warnings").format(errors=errors, warnings=len(problems) - errors), err=True
+    )
     if errors:
         raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
 
 
-@cli.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@cli.command(
+    "serve",
+    help=N_("""\
+Serve the workspace for preview, with byte ranges and conditional GET.
+
+\b
+Example:
+  radiocast serve --port 8000    # then open http://127.0.0.1:8000/feeds/podcast.xml
+"""),
+)
+@option("--host", default="127.0.0.1", show_default=True, help=N_("The address to listen on."))
+@option(
+    "--port",
+    type=IntRangeType(0, 65535),
+    metavar="PORT",
+    default=8000,
+    show_default=True,
+    help=N_("The port to listen on."),
+)
 @click.pass_obj
 def serve_command(obj: dict[str, Any], host: str, port: int) -> None:
-    """Serve the workspace for preview, with byte ranges and conditional GET.
-
-    \b
-    Example:
-      radiocast serve --port 8000    # then open http://127.0.0.1:8000/feeds/podcast.xml
-    """
     from radiocast.serve import serve  # werkzeug is loaded only for this command
 
     root: Path = obj["root"]
@@ -228,7 +410,9 @@ def serve_command(obj: dict[str, Any], host: str, port: int) -> None:
         root,
         host=host,
         port=port,
-        ready=lambda url: stderr.print(f"Serving {root.resolve()} at {url} (Ctrl-C stops)", markup=False),
+        ready=lambda url: stderr.print(
+            _("Serving {root} at {url} (Ctrl-C stops)").format(root=root.resolve(), url=url), markup=False
+        ),
     )
 
 

@@ -18,10 +18,20 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from radiocast.i18n import N_, _
 from radiocast.pipeline import EpisodeResult
 from radiocast.produce import Outcome
 
 stderr = Console(stderr=True, highlight=False)
+
+# What happened to an episode, as the line after it says (translated when shown).
+_OUTCOMES = {
+    Outcome.PUBLISHED: N_("published"),
+    Outcome.NARRATED: N_("narrated"),
+    Outcome.UNCHANGED: N_("unchanged"),
+    Outcome.RETAGGED: N_("retagged"),
+    Outcome.FAILED: N_("failed"),
+}
 
 
 def setup_logging(verbosity: int) -> None:
@@ -39,6 +49,7 @@ def setup_logging(verbosity: int) -> None:
 
 
 def error_line(message: str) -> str:
+    # The prefix stays English in every language: scripts grep for it. The message is translated.
     return f"radiocast: error: {message}"
 
 
@@ -87,7 +98,7 @@ class PublishDisplay:
         elif not self._quiet and result.outcome is not Outcome.UNCHANGED:
             target = f"audio/{result.slug}.mp3" if result.slug else ""
             self._bars.console.print(
-                f"{result.outcome.value:<10} {result.seed} → {target}", markup=False, soft_wrap=True
+                f"{_(_OUTCOMES[result.outcome]):<10} {result.seed} → {target}", markup=False, soft_wrap=True
             )
 
 

@@ -173,7 +173,7 @@ def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:
         return sorted(seeds, key=lambda p: p.as_posix())
     if not ws.seeds_dir.is_dir():
         raise ConfigError(
-            _("{seeds_dir} does not exist").format(seeds_dir=ws.seeds_dir), hint=_("run `radiocast init` or create it")
+            _("{path} does not exist").format(path=ws.seeds_dir), hint=_("run `radiocast init` or create it")
         )
     return sorted((p for p in ws.seeds_dir.iterdir() if is_seed(p)), key=lambda p: p.name)
 
