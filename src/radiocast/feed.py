@@ -25,6 +25,7 @@ from lxml import etree
 
 from radiocast import __version__
 from radiocast.errors import FeedError
+from radiocast.i18n import _
 from radiocast.models import Channel, Episode, Kind, PodcastConfig, Role, Sidecar, Speaker
 from radiocast.podcast2 import Person, Podcast2EntryExtension, Podcast2Extension, Transcript, xml_safe
 from radiocast.workspace import episode_page_path
@@ -57,8 +58,8 @@ def podcast_guid(feed_url: str) -> str:
     name = _SCHEME.sub("", feed_url).rstrip("/")
     if not name:
         raise FeedError(
-            f"cannot derive a podcast:guid from the feed URL {feed_url!r}",
-            hint="set podcast.base_url to the podcast's public URL",
+            _("cannot derive a podcast:guid from the feed URL {feed_url!r}").format(feed_url=feed_url),
+            hint=_("set podcast.base_url to the podcast's public URL"),
         )
     return str(uuid.uuid5(_PODCAST_GUID_NS, name))
 
@@ -73,15 +74,15 @@ def episode_guid(podcast_guid: str, source: str) -> str:
         namespace = uuid.UUID(podcast_guid)
     except ValueError as e:
         raise FeedError(
-            f"podcast GUID {podcast_guid!r} is not a UUID",
-            hint="use podcast_guid(feed_url) once and store it",
+            _("podcast GUID {guid!r} is not a UUID").format(guid=podcast_guid),
+            hint=_("use podcast_guid(feed_url) once and store it"),
         ) from e
     # NFC so a seed name saved as NFD on one machine gives the same GUID as NFC on another.
     name = unicodedata.normalize("NFC", source.strip())
     if not name:
         raise FeedError(
-            "cannot derive an episode GUID from an empty source",
-            hint="pass the audio URL or seed id",
+            _("cannot derive an episode GUID from an empty source"),
+            hint=_("pass the audio URL or seed id"),
         )
     return str(uuid.uuid5(namespace, name))
 
@@ -102,8 +103,8 @@ def build_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
     except ValueError as e:
         # feedgen's and lxml's own validation: a value we failed to clean.
         raise FeedError(
-            f"feed {config.feed_url}: {e}",
-            hint="report this as a radiocast bug, with the episode titles",
+            _("feed {url}: {error}").format(url=config.feed_url, error=e),
+            hint=_("report this as a radiocast bug, with the episode titles"),
         ) from e
     return _finish(xml, has_items=bool(items))
 
@@ -115,25 +116,31 @@ def _ordered(episodes: Sequence[Episode]) -> list[Episode]:
     for ep in episodes:
         if ep.published.utcoffset() is None:
             raise FeedError(
-                f"episode {ep.slug}: published time {ep.published.isoformat()} has no time zone",
-                hint="store time-zone-aware datetimes in the catalog",
+                _("episode {slug}: published time {time} has no time zone").format(
+                    slug=ep.slug, time=ep.published.isoformat()
+                ),
+                hint=_("store time-zone-aware datetimes in the catalog"),
             )
         if ep.size_bytes is None or ep.size_bytes <= 0:
             raise FeedError(
-                f"episode {ep.slug}: enclosure {ep.enclosure_url} has no size in bytes",
-                hint=f"re-run `radiocast publish` so {ep.audio_path} is measured",
+                _("episode {slug}: enclosure {url} has no size in bytes").format(slug=ep.slug, url=ep.enclosure_url),
+                hint=_("re-run `radiocast publish` so {path} is measured").format(path=ep.audio_path),
             )
         if not ep.guid.strip():
-            raise FeedError(f"episode {ep.slug} has an empty GUID", hint="fix the catalog row")
+            raise FeedError(_("episode {slug} has an empty GUID").format(slug=ep.slug), hint=_("fix the catalog row"))
         if (other := by_guid.get(ep.guid)) is not None:
             raise FeedError(
-                f"episodes {other.slug} and {ep.slug} share the GUID {ep.guid}",
-                hint="every episode needs its own permanent GUID; fix the catalog",
+                _("episodes {first} and {second} share the GUID {guid}").format(
+                    first=other.slug, second=ep.slug, guid=ep.guid
+                ),
+                hint=_("every episode needs its own permanent GUID; fix the catalog"),
             )
         if (other := by_url.get(ep.enclosure_url)) is not None:
             raise FeedError(
-                f"episodes {other.slug} and {ep.slug} share the enclosure {ep.enclosure_url}",
-                hint="Apple ignores a reused enclosure URL: give each episode its own audio file",
+                _("episodes {first} and {second} share the enclosure {url}").format(
+                    first=other.slug, second=ep.slug, url=ep.enclosure_url
+                ),
+                hint=_("Apple ignores a reused enclosure URL: give each episode its own audio file"),
             )
         by_guid[ep.guid] = by_url[ep.enclosure_url] = ep
     by_guid_order = sorted(episodes, key=lambda ep: ep.guid)
@@ -147,15 +154,17 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
         uuid.UUID(channel.podcast_guid)
     except ValueError as e:
         raise FeedError(
-            f"podcast:guid {channel.podcast_guid!r} is not a UUID",
-            hint="the catalog's podcast GUID must come from podcast_guid(feed_url)",
+            _("podcast:guid {guid!r} is not a UUID").format(guid=channel.podcast_guid),
+            hint=_("the catalog's podcast GUID must come from podcast_guid(feed_url)"),
         ) from e
     title = _title(config.title)
     description = _channel_description(config.description)
     if not title or not description:
         raise FeedError(
-            f"podcast.title and podcast.description must have text (got {config.title!r}, {config.description!r})",
-            hint="write them in podcast.toml",
+            _("podcast.title and podcast.description must have text (got {title!r}, {description!r})").format(
+                title=config.title, description=config.description
+            ),
+            hint=_("write them in podcast.toml"),
         )
     fg.title(title)
     # feedgen writes the *last* link as RSS <link>: the self link must come first (FEED-SPEC §5.7 a).
@@ -179,8 +188,8 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
     if itunes.itunes_image() != config.image_url:
         # feedgen drops a URL not ending in .jpg/.png without a word.
         raise FeedError(
-            f"cover image {config.image_url} must end in .jpg or .png for itunes:image",
-            hint="save the cover as e.g. audio/cover.jpg and set podcast.image to it",
+            _("cover image {url} must end in .jpg or .png for itunes:image").format(url=config.image_url),
+            hint=_("save the cover as e.g. audio/cover.jpg and set podcast.image to it"),
         )
     itunes.itunes_category(
         [{"cat": xml_safe(c.name), **({"sub": xml_safe(c.sub)} if c.sub else {})} for c in config.categories]
@@ -201,7 +210,7 @@ def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
     title = _title(ep.title)
     if not title:
         log.warning(
-            "episode %s: title %r has no text left once cleaned; using the slug",
+            _("episode %s: title %r has no text left once cleaned; using the slug"),
             ep.slug,
             ep.title,
         )
@@ -255,7 +264,7 @@ def _positive(ep: Episode, what: str, value: int | None) -> int | None:
     if value is None:
         return None
     if value < 1:
-        log.warning("episode %s: %s number %d is not positive; left out of the feed", ep.slug, what, value)
+        log.warning(_("episode %s: %s number %d is not positive; left out of the feed"), ep.slug, what, value)
         return None
     return value
 
@@ -299,7 +308,10 @@ def with_stylesheet(feed: bytes, href: str = STYLESHEET_HREF) -> bytes:
         sibling = sibling.getprevious()
     # A PI has no attributes to escape: refuse what would need escaping rather than emit a broken one.
     if not href.strip() or any(c in href for c in '"<>&?'):
-        raise FeedError(f"stylesheet href {href!r} cannot go in an xml-stylesheet instruction", hint="use a plain path")
+        raise FeedError(
+            _("stylesheet href {href!r} cannot go in an xml-stylesheet instruction").format(href=href),
+            hint=_("use a plain path"),
+        )
     instruction = etree.tostring(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"'))
     declaration = _XML_DECLARATION.match(feed)
     if declaration is None:

@@ -29,6 +29,7 @@ from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
 from radiocast.errors import ConfigError
+from radiocast.i18n import _
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -91,14 +92,14 @@ def serve(
     Port 0 picks a free port; *ready* gets the real one.
     """
     if not root.is_dir():
-        raise ConfigError(f"{root}: not a directory", hint="pass -C WORKSPACE")
+        raise ConfigError(_("{root}: not a directory").format(root=root), hint=_("pass -C WORKSPACE"))
     # Bind here, not in make_server: werkzeug prints and sys.exit()s when the port is taken.
     try:
         listener = socket.create_server((host, port), family=select_address_family(host, port))
     except OSError as e:
         raise ConfigError(
-            f"cannot listen on {host}:{port}: {e.strerror or e}",
-            hint="pick another --port (or --port 0 for any free one), or stop the program using it",
+            _("cannot listen on {host}:{port}: {error}").format(host=host, port=port, error=e.strerror or e),
+            hint=_("pick another --port (or --port 0 for any free one), or stop the program using it"),
         ) from e
     with listener:
         server = make_server(
@@ -112,8 +113,8 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.port}/"
     if not (root / "feeds" / "podcast.xml").is_file():
-        log.warning("%s has no feeds/podcast.xml yet: run `radiocast publish`", root)
-    log.info("serving %s at %s", root, url)
+        log.warning(_("%s has no feeds/podcast.xml yet: run `radiocast publish`"), root)
+    log.info(_("serving %s at %s"), root, url)
     if stop is not None:
         threading.Thread(
             target=_stop_when_set,

@@ -32,6 +32,7 @@ from radiocast.feed import (
     SOURCE_LABEL,
     STYLESHEET_HREF,
 )
+from radiocast.i18n import _
 from radiocast.models import Channel, Episode, Kind, Role
 from radiocast.workspace import FEEDS_DIR, episode_page_path, index_page_path
 
@@ -261,7 +262,7 @@ def _episode_view(channel: Channel, ep: Episode) -> _EpisodeView:
     summary = _line(ep.summary)
     body, cut = _capped([p for p in map(_line, ep.body) if p])
     if cut:
-        log.info("episode %s: text cut to %d paragraphs on its page", ep.slug, len(body))
+        log.info(_("episode %s: text cut to %d paragraphs on its page"), ep.slug, len(body))
     return _EpisodeView(
         title=_line(ep.title) or ep.slug,
         page=_name(episode_page_path(ep.slug)),
