@@ -350,7 +350,8 @@ def _status_json(row: queries.StatusRow) -> dict[str, Any]:
         "in_feed": row.in_feed,
         "duration_s": round(row.duration_ms / 1000, 3) if row.duration_ms is not None else None,
         "size_bytes": row.size_bytes,
-        "error": row.error,
+        "last_error": row.error,
+        "error": row.error,  # the same as last_error, kept for scripts that read "error"
     }
 
 

@@ -25,7 +25,10 @@ _DATE = re.compile(
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 # The newspaper's dateline: "ĐTO - " (Đồng Tháp Online), also with an en/em dash.
 _DATELINE = re.compile(r"^ĐTO\s*[-–—]\s*")
-_CAPTION = re.compile(r"\(\s*Ảnh\s*:[^()]*\)\s*\.?$", re.IGNORECASE)
+# "(Ảnh: CTV)", also "(Ảnh minh họa)" and "(Ảnh: internet)." at the end of a photo's caption.
+_CAPTION = re.compile(r"\(\s*Ảnh\b[^()]*\)\s*\.?$", re.IGNORECASE)
+# "BÀI, ẢNH: NGỌC TÂM": the byline's role words are not part of the name.
+_BYLINE_ROLE = re.compile(r"^(?:BÀI(?:\s*(?:VÀ|,|&)\s*ẢNH)?|ẢNH|TIN(?:\s*(?:VÀ|,|&)\s*ẢNH)?)\s*:\s*")
 _NAVIGATION = ("< Trở về trang trước", "Trở về trang trước", "Gửi bình luận của bạn")
 # Characters that are never text: C0/C1 controls except tab/newline, zero-width marks, BOM.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
@@ -142,7 +145,7 @@ def _is_byline(line: str) -> bool:
 
 def _name_case(byline: str) -> str:
     """'NGỌC TÂM' → 'Ngọc Tâm' (each word capitalised, separators kept)."""
-    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), byline)
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), _BYLINE_ROLE.sub("", byline))
 
 
 MANIFEST_SUFFIXES = (".toml",)
