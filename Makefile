@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PORT ?= 8000
 
 .PHONY: podcast test lint
 
@@ -18,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/radiocast/locale/v
 # (for example, its MP3 can't be fetched offline) is reported and the rest is served.
 podcast: $(VENV)/.installed
 	-$(BIN)/radiocast publish
-	$(BIN)/radiocast serve --port $(PORT)
+	$(BIN)/radiocast serve
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks
