@@ -13,8 +13,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py src/radiocast/locale/v
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Build this repository's podcast from seeds/ and serve it. An episode that fails
-# (for example, its MP3 can't be fetched offline) is reported and the rest is served.
+# Build this repository's podcast from seeds/ and serve it. Offline, the article is read by the
+# machine voice (podcast.toml: narrate = true); an episode that still fails is reported, the rest served.
 podcast: $(VENV)/.installed
 	-$(BIN)/radiocast publish
 	$(BIN)/radiocast serve

@@ -25,7 +25,8 @@ from radiocast.feed import episode_guid, podcast_guid
 from radiocast.models import Channel, Episode, EpisodeState, Kind
 from radiocast.pipeline import SLUG_MAX_LENGTH
 from radiocast.seeds import is_seed, read_article
-from radiocast.site import INDEX_PAGE, build_site, episode_page_path
+from radiocast.site import build_site
+from radiocast.workspace import INDEX_PAGE, episode_page_path
 
 GOAL_BYTES = 100_000
 

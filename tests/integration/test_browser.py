@@ -7,8 +7,6 @@ chapters. Screenshots land in test-artifacts/ (git-ignored) for a human to look 
 from __future__ import annotations
 
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,15 +16,7 @@ from station import Station
 
 from radiocast import pipeline
 from radiocast.audio import ffmpeg_path
-from radiocast.catalog import Catalog
-from radiocast.config import load_config, with_base_url
-from radiocast.feed import with_stylesheet
-from radiocast.files import write_atomic
-from radiocast.models import Channel
 from radiocast.produce import Outcome
-from radiocast.serve import serve
-from radiocast.site import build_site
-from radiocast.workspace import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,43 +42,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def served(station: Station) -> Iterator[str]:
-    """radiocast serve on the station's workspace, on a free port of 127.0.0.1."""
-    urls: list[str] = []
-    ready, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    thread = threading.Thread(
-        target=serve, args=(station.root,), kwargs={"port": 0, "ready": on_ready, "stop": stop}, daemon=True
-    )
-    thread.start()
-    assert ready.wait(10), "radiocast serve did not start"
-    yield urls[0]
-    stop.set()
-    thread.join(10)
-
-
-def publish_site(root: Path, base_url: str) -> None:
-    """The programme pages and the feed's stylesheet, unless `publish` already wrote them."""
-    ws = Workspace(root)
-    feed = ws.feed_path.read_bytes()
-    if b"<?xml-stylesheet" not in feed:
-        write_atomic(ws.feed_path, with_stylesheet(feed))
-    if (ws.feeds_dir / "index.html").is_file():
-        return
-    config = with_base_url(load_config(ws.config_path), base_url)
-    with Catalog(ws.catalog_path) as catalog:
-        guid = catalog.meta("podcast_guid")
-        assert guid is not None
-        live = catalog.live_episodes()
-    for path, data in build_site(Channel(config=config, podcast_guid=guid), live).items():
-        write_atomic(root / path, data)
 
 
 def make_wav(path: Path, seconds: float) -> None:
@@ -120,7 +73,6 @@ def programme(station: Station, served: str) -> str:
     )
     report = pipeline.publish(station.root, base_url=served)
     assert [r.outcome for r in report.results] == [Outcome.PUBLISHED, Outcome.PUBLISHED], report.results
-    publish_site(station.root, served)
     return served
 
 

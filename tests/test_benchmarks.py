@@ -1,0 +1,26 @@
+"""The benchmark scripts are not run here (they time things), but they must keep importing."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py"))
+
+
+def test_there_are_benchmarks() -> None:
+    assert {p.stem for p in BENCHMARKS} >= {"fetch_throughput", "audio_processing", "alignment", "narration", "pages"}
+
+
+@pytest.mark.parametrize("script", BENCHMARKS, ids=lambda p: p.stem)
+def test_benchmark_imports(script: Path) -> None:
+    spec = importlib.util.spec_from_file_location(f"benchmark_{script.stem}", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)  # runs only definitions: each script's work is behind __main__
+    assert callable(getattr(module, "main", None))
