@@ -147,8 +147,16 @@ def publish(
                 results.append(result)
             else:
                 catalog.clear_seed_error(seed)
-        with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="episode") as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="episode")
+        try:
             results.extend(pool.map(lambda job: _run(context, job), planned))
+        except KeyboardInterrupt:
+            # Stop the downloads under way at their next chunk (their .part files stay for
+            # the next run to resume) instead of waiting for them to finish.
+            context.cancelled.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         live = _sync_sizes(ws, catalog)
         outputs = build_site(channel, live, cover=cover_thumbnail(cover_path, size=PAGE_COVER_PX))
         outputs[ws.relative(ws.feed_path)] = with_stylesheet(build_feed(channel, live))

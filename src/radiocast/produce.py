@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -86,6 +87,7 @@ class Context:
     intro: Path | None
     outro: Path | None
     progress: Progress
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
     def local_fingerprint(self, source: Source) -> str:
         """Stands in for an ETag for a recording in the workspace: size, mtime, audio settings."""
@@ -94,8 +96,11 @@ class Context:
             stat = path.stat()
         except OSError:
             return "missing"
+        a = self.channel.config.audio
+        # Only what changes the published audio: toggling narration must not re-encode recordings.
+        settings = (a.loudness, a.true_peak, a.bitrate, a.channels, a.sample_rate, a.normalize_mp3)
         jingles = [(p.name, p.stat().st_mtime_ns) for p in (self.intro, self.outro) if p is not None]
-        return f"{stat.st_size}:{stat.st_mtime_ns}:{self.channel.config.audio!r}:{jingles!r}"
+        return f"{stat.st_size}:{stat.st_mtime_ns}:{settings!r}:{jingles!r}"
 
 
 def build(context: Context, source: Source, episode: Episode, *, digest: str, conditional: bool) -> Outcome:
@@ -112,7 +117,7 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
                 result = context.fetcher.download(
                     source.audio,
                     origin,
-                    progress=_progress_for(context.progress, episode.seed),
+                    progress=_progress_for(context, episode.seed),
                     etag=episode.etag if conditional else None,
                     last_modified=episode.last_modified if conditional else None,
                     any_audio=source.kind is Kind.RECORDING,
@@ -328,5 +333,10 @@ def _clock(ms: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _progress_for(report: Progress, seed: str) -> Callable[[int, int | None], None]:
-    return lambda done, total: report.transferred(seed, done, total)
+def _progress_for(context: Context, seed: str) -> Callable[[int, int | None], None]:
+    def report(done: int, total: int | None) -> None:
+        if context.cancelled.is_set():
+            raise KeyboardInterrupt
+        context.progress.transferred(seed, done, total)
+
+    return report

@@ -153,6 +153,8 @@ def test_recording_with_intro_outro_chapters_and_speakers(recording: Station) ->
 def test_recording_republished_only_when_its_audio_changes(recording: Station) -> None:
     pipeline.publish(recording.root)
     assert {r.outcome for r in pipeline.publish(recording.root).results} == {Outcome.UNCHANGED}
+    # Narration concerns articles only: switching it on leaves recordings alone.
+    assert {r.outcome for r in pipeline.publish(recording.root, narrate=True).results} == {Outcome.UNCHANGED}
     make_wav(recording.root / "recordings" / "ky-86.wav", 41, freq=230, volume=0.05)
     assert [r.outcome for r in pipeline.publish(recording.root).results] == [Outcome.PUBLISHED]
 
