@@ -24,7 +24,7 @@ from lxml import etree
 from mutagen.mp3 import MP3
 
 from radiocast.errors import FeedError
-from radiocast.feed import MAX_CONTENT_BYTES, build_feed, episode_guid, episode_notes, person_name, podcast_guid
+from radiocast.feed import build_feed, episode_guid, podcast_guid
 from radiocast.models import (
     Category,
     Channel,
@@ -37,6 +37,7 @@ from radiocast.models import (
     Sidecar,
     Speaker,
 )
+from radiocast.notes import MAX_CONTENT_BYTES, episode_notes, person_name
 from radiocast.podcast2 import (
     Location,
     Person,

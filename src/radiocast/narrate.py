@@ -9,8 +9,6 @@ from radiocast.sentences import speakable, split_paragraphs
 from radiocast.speech import synthesize, write_wav
 from radiocast.transcripts import Cue
 
-MACHINE_READ_NOTE = "Bản đọc bằng giọng máy."
-
 
 def narrate(paragraphs: Sequence[str], wav: Path, *, voice: str) -> list[Cue]:
     """Read *paragraphs* (title, lead, body: never captions) into *wav*; one cue per sentence.

@@ -20,7 +20,8 @@ from radiocast.fetch import Fetcher
 from radiocast.files import move_into_place, write_atomic
 from radiocast.i18n import _
 from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, Speaker
-from radiocast.narrate import MACHINE_READ_NOTE, narrate
+from radiocast.narrate import narrate
+from radiocast.notes import MACHINE_READ_NOTE
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
 from radiocast.tagging import EpisodeTags, write_tags
 from radiocast.transcripts import Cue, parse_transcript_file

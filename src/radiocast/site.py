@@ -24,16 +24,10 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 from radiocast import __version__
-from radiocast.feed import (
-    CHAPTERS_HEADING,
-    GUESTS_HEADING,
-    HOSTS_HEADING,
-    MACHINE_READ_NOTE,
-    SOURCE_LABEL,
-    STYLESHEET_HREF,
-)
+from radiocast.feed import STYLESHEET_HREF
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, Kind, Role
+from radiocast.notes import CHAPTERS_HEADING, GUESTS_HEADING, HOSTS_HEADING, MACHINE_READ_NOTE, SOURCE_LABEL
 from radiocast.workspace import FEEDS_DIR, episode_page_path, index_page_path
 
 log = logging.getLogger(__name__)
