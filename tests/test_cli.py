@@ -109,6 +109,19 @@ def test_config_error_is_exit_2_and_changes_nothing(workspace: Path) -> None:
     assert not (workspace / "feeds" / "podcast.xml").exists()
 
 
+def test_seed_arguments_relative_to_the_workspace(
+    workspace: Path, httpserver: HTTPServer, sample_mp3: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request("/ok.mp3").respond_with_data(sample_mp3.read_bytes(), content_type="audio/mpeg")
+    seed(workspace, "a.txt", httpserver.url_for("/ok.mp3"))
+    seed(workspace, "b.txt", httpserver.url_for("/ok.mp3"), title="Không được chọn")
+    monkeypatch.chdir(workspace.parent)
+    code, out, err = run("-C", str(workspace), "publish", "seeds/a.txt")
+    assert code == 0, err
+    assert "1 published" in out
+    assert [p.name for p in (workspace / "audio").glob("*.mp3")] == ["doi-moi-le-loi-lam-viec.mp3"]
+
+
 def test_missing_seed_argument_is_exit_2(workspace: Path) -> None:
     code, _, err = run("-C", str(workspace), "publish", "seeds/nope.txt")
     assert code == 2

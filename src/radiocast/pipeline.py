@@ -172,13 +172,16 @@ def publish(
 
 def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:
     if seeds:
-        missing = [str(p) for p in seeds if not p.is_file()]
+        # A relative path is taken from the current directory, else from the workspace
+        # (so `radiocast -C ws publish seeds/a.txt` works from anywhere).
+        found = [p if p.is_file() or p.is_absolute() else ws.root / p for p in seeds]
+        missing = [str(p) for p, f in zip(seeds, found, strict=True) if not f.is_file()]
         if missing:
             raise ConfigError(
                 _("seed not found: {missing}").format(missing=", ".join(missing)),
                 hint=_("give paths of seed files, e.g. seeds/*.txt"),
             )
-        return sorted(seeds, key=lambda p: p.as_posix())
+        return sorted(found, key=lambda p: p.as_posix())
     if not ws.seeds_dir.is_dir():
         raise ConfigError(
             _("{path} does not exist").format(path=ws.seeds_dir), hint=_("run `radiocast init` or create it")
