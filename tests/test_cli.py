@@ -122,6 +122,19 @@ def test_seed_arguments_relative_to_the_workspace(
     assert [p.name for p in (workspace / "audio").glob("*.mp3")] == ["doi-moi-le-loi-lam-viec.mp3"]
 
 
+def test_narration_is_one_warning_line(workspace: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone.mp3").respond_with_data("gone", status=404)
+    seed(workspace, "a.txt", httpserver.url_for("/gone.mp3"))
+    code, out, err = run("-C", str(workspace), "publish", "--narrate")
+    assert code == 0, err
+    assert "1 narrated" in out
+    warnings = [line for line in err.splitlines() if line.startswith("radiocast: warning: ")]
+    assert len(warnings) == 1
+    assert "seeds/a.txt" in warnings[0]
+    assert "404" in warnings[0]
+    assert "machine voice" in warnings[0]
+
+
 def test_missing_seed_argument_is_exit_2(workspace: Path) -> None:
     code, _, err = run("-C", str(workspace), "publish", "seeds/nope.txt")
     assert code == 2

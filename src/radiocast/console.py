@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from types import TracebackType
 
@@ -34,11 +35,24 @@ _OUTCOMES = {
 }
 
 
+class _PlainFormatter(logging.Formatter):
+    """`radiocast: warning: …`, like the error lines (`radiocast: error: …`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"radiocast: {record.levelname.lower()}: {record.getMessage()}"
+
+
 def setup_logging(verbosity: int) -> None:
     """-q → errors only, default → warnings, -v → info, -vv → debug; on stderr."""
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    handler = RichHandler(console=stderr, show_time=False, show_path=False, markup=False)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler: logging.Handler
+    if stderr.is_terminal:
+        handler = RichHandler(console=stderr, show_time=False, show_path=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        # Logs and CI read stderr line by line: one unwrapped line per record.
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_PlainFormatter())
     # Only our own loggers: libraries (and servers in the same process) keep theirs.
     logger = logging.getLogger("radiocast")
     logger.handlers[:] = [handler]
