@@ -128,6 +128,8 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
                     raise
                 if episode.machine_read and (ws.root / episode.audio_path).is_file():
                     log.info(_("{seed}: {error}; keeping the narrated episode").format(seed=episode.seed, error=e))
+                    if episode.tags_digest != digest:
+                        return retag(context, source, episode, digest=digest)
                     return Outcome.UNCHANGED
                 log.warning(
                     _("{seed}: {error}; reading the article with the machine voice instead").format(

@@ -52,6 +52,12 @@ def test_unreachable_mp3_is_narrated_then_replaced_when_reachable(station: Stati
     assert "UBND huyện Lai Vung họp với CB,CC,VC." in vtt  # cues show the text as written
     assert "Ảnh minh họa" not in vtt  # captions are never read
 
+    # Still unreachable, and the title was corrected: the narration is re-tagged, not read again.
+    httpserver.expect_oneshot_request("/audio/gone.mp3").respond_with_data("", status=404)
+    station.seed("a.txt", title=TITLE + " (sửa)", url=url, lead=LEAD)
+    assert [r.outcome for r in pipeline.publish(station.root, narrate=True).results] == [Outcome.RETAGGED]
+    assert str(ID3(mp3)["TIT2"]) == TITLE + " (sửa)"
+
     # Online again: the newspaper's own MP3 replaces the narration under the same identity.
     source = station.serve_mp3("gone.mp3", seconds=2.0)
     report = pipeline.publish(station.root, narrate=True)
@@ -77,3 +83,7 @@ def test_article_without_a_link_needs_narration(station: Station) -> None:
     assert decodes_cleanly(station.root / "audio" / "doi-moi-le-loi-lam-viec.mp3")
     # Narrated once: the next run neither narrates again nor fails.
     assert pipeline.publish(station.root, narrate=True).results[0].outcome is Outcome.UNCHANGED
+    # A corrected title re-tags the narration in place.
+    seed.write_text(seed.read_text(encoding="utf-8").replace(TITLE, TITLE + " (sửa)"), encoding="utf-8")
+    assert pipeline.publish(station.root, narrate=True).results[0].outcome is Outcome.RETAGGED
+    assert str(ID3(station.root / "audio" / "doi-moi-le-loi-lam-viec.mp3")["TIT2"]) == TITLE + " (sửa)"
