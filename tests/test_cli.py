@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from pytest_httpserver import HTTPServer
 
 from radiocast.cli import cli
@@ -170,6 +171,14 @@ def test_validate_exit_codes(workspace: Path, tmp_path: Path) -> None:
     code, out, _ = run("-C", str(workspace), "validate", str(bad))
     assert code == 1
     assert out.startswith("error: ")
+
+
+def test_validate_checks_the_workspace_cover(workspace: Path) -> None:
+    run("-C", str(workspace), "publish")
+    Image.new("RGB", (800, 600), "navy").save(workspace / "audio" / "cover.jpg", "JPEG")
+    code, out, err = run("-C", str(workspace), "validate")
+    assert code == 0, err  # a warning: the feed itself is fine
+    assert "warning: channel.image.file: cover.jpg is 800×600 px, not square" in out
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

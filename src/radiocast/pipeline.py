@@ -18,7 +18,7 @@ from slugify import slugify
 from radiocast import __version__
 from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
-from radiocast.cover import cover_thumbnail
+from radiocast.cover import check_cover, cover_thumbnail
 from radiocast.errors import ConfigError, EpisodeError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid, with_stylesheet
 from radiocast.fetch import Fetcher
@@ -119,6 +119,8 @@ def publish(
                 hint=_("fix the path or remove the key"),
             )
         jingles[name] = ws.root / jingle if jingle else None
+    for problem in check_cover(cover_path):
+        log.warning(problem)
     report = progress or _Silent()
     with workspace_lock(ws.lock_path, wait_s=lock_wait_s), Catalog(ws.catalog_path) as catalog:
         guid = catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url))

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from radiocast.catalog import Catalog
 from radiocast.config import load_config
+from radiocast.cover import check_cover
 from radiocast.errors import ConfigError
 from radiocast.fetch import fetch_bytes, remote_size
 from radiocast.i18n import _
 from radiocast.models import EpisodeState, FetchSettings
-from radiocast.validate import Problem, validate_feed
+from radiocast.validate import APPLE, Problem, Severity, validate_feed
 from radiocast.workspace import Workspace
 
 
@@ -96,4 +97,11 @@ def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
             return remote_size(url, settings)
         return None
 
-    return validate_feed(data, enclosure_size=enclosure_size)
+    problems = validate_feed(data, enclosure_size=enclosure_size)
+    if feed is None and config is not None:
+        # The workspace's own feed: its cover file is here to check too (the feed only names it).
+        problems += [
+            Problem(severity=Severity.WARNING, rule="channel.image.file", message=message, source=APPLE)
+            for message in check_cover(ws.root / config.image)
+        ]
+    return problems
