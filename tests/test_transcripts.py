@@ -14,6 +14,7 @@ import lxml.html
 import numpy as np
 import pytest
 
+from radiocast.align import align_sentences, decode_mono, detect_pauses
 from radiocast.audio import ffmpeg_path
 from radiocast.errors import AudioError, SeedError
 from radiocast.seeds import read_article
@@ -22,9 +23,6 @@ from radiocast.speech import synthesize, write_wav
 from radiocast.transcripts import (
     MAX_LINE_CHARS,
     Cue,
-    align_sentences,
-    decode_mono,
-    detect_pauses,
     parse_transcript_file,
     split_cue,
     to_html,

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from radiocast.align import align_sentences, decode_mono
 from radiocast.chapters import chapters_json
 from radiocast.models import Chapter, Sidecar
 from radiocast.sentences import split_paragraphs
-from radiocast.transcripts import Cue, align_sentences, decode_mono, to_html, to_srt, to_text, to_vtt
+from radiocast.transcripts import Cue, to_html, to_srt, to_text, to_vtt
 
 # Apple picks the first transcript it understands; VTT is the one it ingests.
 VTT, SRT, HTML, TEXT = "text/vtt", "application/x-subrip", "text/html", "text/plain"
