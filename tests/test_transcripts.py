@@ -1,4 +1,4 @@
-"""Transcripts: sentence alignment on real synthetic speech, and WebVTT/SRT/HTML/text output."""
+"""Transcripts: the WebVTT, SRT, HTML and text writers, and the reader of station transcripts."""
 
 from __future__ import annotations
 
