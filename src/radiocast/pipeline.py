@@ -19,7 +19,7 @@ from radiocast import __version__
 from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover, cover_thumbnail
-from radiocast.errors import ConfigError, EpisodeError, SeedError
+from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid, with_stylesheet
 from radiocast.fetch import Fetcher
 from radiocast.files import write_atomic
@@ -164,9 +164,12 @@ def publish(
         outputs[ws.relative(ws.feed_path)] = with_stylesheet(build_feed(channel, live))
         for relative, data in sorted(outputs.items()):
             path = ws.root / relative
-            if not path.exists() or path.read_bytes() != data:
-                # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
-                write_atomic(path, data)
+            try:
+                if not path.exists() or path.read_bytes() != data:
+                    # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
+                    write_atomic(path, data)
+            except OSError as e:
+                raise _write_error(e, FeedError) from e
     return PublishReport(
         results=tuple(sorted(results, key=lambda r: r.seed)), feed_path=ws.feed_path, episodes_in_feed=len(live)
     )
@@ -330,8 +333,10 @@ def _run(context: Context, job: _Job) -> EpisodeResult:
             outcome = retag(context, job.source, episode, digest=job.digest)
         else:
             outcome = build(context, job.source, episode, digest=job.digest, conditional=job.action is _Action.REFRESH)
-    except EpisodeError as e:
-        message = e if str(e).startswith(f"{episode.seed}:") else f"{episode.seed}: {e}"
+    except (EpisodeError, OSError) as e:
+        # An OSError: the workspace refused a write (a full disk, permissions, a file where a folder belongs).
+        failure = _write_error(e) if isinstance(e, OSError) else e
+        message = failure if str(failure).startswith(f"{episode.seed}:") else f"{episode.seed}: {failure}"
         context.catalog.update(episode.guid, state=EpisodeState.FAILED, error=str(message))
         log.debug("episode %s failed", episode.seed, exc_info=True)
         result = EpisodeResult(
@@ -341,6 +346,13 @@ def _run(context: Context, job: _Job) -> EpisodeResult:
         result = _result(episode, outcome)
     report.finished(result)
     return result
+
+
+def _write_error(error: OSError, kind: type[RadiocastError] = EpisodeError) -> RadiocastError:
+    return kind(
+        _("cannot write {path}: {reason}").format(path=error.filename or "", reason=error.strerror or error),
+        hint=_("check the workspace's free space and permissions"),
+    )
 
 
 def _result(episode: Episode, outcome: Outcome) -> EpisodeResult:

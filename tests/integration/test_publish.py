@@ -232,3 +232,19 @@ def test_many_episodes_in_parallel(station: Station) -> None:
     report = pipeline.publish(station.root, jobs=3)
     assert [r.outcome for r in report.results] == [Outcome.PUBLISHED] * 6
     assert report.episodes_in_feed == 6
+
+
+def test_a_workspace_that_refuses_writes_fails_the_episode_not_the_run(station: Station) -> None:
+    two_episodes(station)
+    # A file where the partial-download folder belongs: even root cannot write under it.
+    (station.root / ".radiocast").mkdir(exist_ok=True)
+    (station.root / ".radiocast" / "partial").write_text("not a folder", encoding="utf-8")
+    report = pipeline.publish(station.root)
+    assert [r.outcome for r in report.results] == [Outcome.FAILED, Outcome.FAILED]
+    for result in report.results:
+        assert result.error is not None
+        assert result.error.startswith(f"{result.seed}: cannot ")
+        assert "partial" in result.error
+    assert not list((station.root / "audio").glob("*.mp3"))
+    (station.root / ".radiocast" / "partial").unlink()
+    assert {r.outcome for r in pipeline.publish(station.root).results} == {Outcome.PUBLISHED}
