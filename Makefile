@@ -24,5 +24,16 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# The whole suite under the bundled ffmpeg (the default), then the modules that run ffmpeg again
+# under the system's, when there is one: Debian 12's 5.1 lacks options the bundled one has.
+FFMPEG_TESTS := tests/test_audio.py tests/integration/test_narration.py tests/integration/test_recordings.py \
+	tests/test_align.py tests/test_speech.py
+
 test: lint
-	$(BIN)/pytest
+	RADIOCAST_FFMPEG=bundled $(BIN)/pytest
+	@if command -v ffmpeg >/dev/null; then \
+		echo "Again under the system ffmpeg, $$(command -v ffmpeg):"; \
+		RADIOCAST_FFMPEG=system $(BIN)/pytest $(FFMPEG_TESTS); \
+	else \
+		echo "No ffmpeg on PATH: the audio tests under the system ffmpeg are skipped (apt install ffmpeg to run them)"; \
+	fi

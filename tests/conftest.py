@@ -11,15 +11,25 @@ import pytest
 
 from radiocast.audio import ffmpeg_path
 from radiocast.errors import AudioError
+from radiocast.ffmpeg_tool import ENV_VAR, chosen_by, ffmpeg
 
 MakeMp3 = Callable[..., Path]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Every test, fixture and helper runs the ffmpeg radiocast chose: RADIOCAST_FFMPEG picks one for a run.
     try:
         ffmpeg_path()
     except AudioError as e:
         raise pytest.UsageError(f"radiocast's tests need ffmpeg: {e}") from e
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    tool = ffmpeg()
+    return (
+        f"ffmpeg: {tool.path} {tool.caps.version}, {chosen_by(tool.origin, tool.source)} ({ENV_VAR} chooses); "
+        f"framelog={tool.caps.framelog}, loopback decoders: {tool.caps.loopback_decoders}, LAME {tool.caps.lame}"
+    )
 
 
 def make_mp3(

@@ -20,10 +20,19 @@ from mutagen import MutagenError
 from mutagen.mp3 import MP3, BitrateMode
 
 from radiocast.errors import AudioError
-from radiocast.ffmpeg_tool import check_input, ffmpeg_path, file_url, has_loopback_decoders, last_time_ms, run_ffmpeg
+from radiocast.ffmpeg_tool import check_input, ffmpeg, ffmpeg_path, file_url, last_time_ms, run_ffmpeg
 from radiocast.files import atomic_path
 from radiocast.i18n import _
-from radiocast.loudness import MP3_LOSS_LU, PEAK_MARGIN_DB, Plan, ebur128_summary, measure_level, measure_loudness, miss
+from radiocast.loudness import (
+    MP3_LOSS_LU,
+    PEAK_MARGIN_DB,
+    Plan,
+    ebur128_summary,
+    measure_level,
+    measure_loudness,
+    meter,
+    miss,
+)
 from radiocast.models import AudioSettings
 
 # ffmpeg_path and measure_loudness live beside the code they share (ffmpeg_tool, loudness).
@@ -218,14 +227,14 @@ def _encode(plan: Plan, source: Path, tmp: Path) -> tuple[float, float]:
         "-map_metadata", "-1", "-map_chapters", "-1",
         "-f", "mp3", file_url(tmp),
     ]  # fmt: skip
-    if not has_loopback_decoders():
+    if not ffmpeg().caps.loopback_decoders:  # no `-dec` (ffmpeg before 7): a second run meters the file
         run_ffmpeg(args, source)
         return measure_loudness(tmp)
     # A loopback decoder meters the encoded packets in the same process, on another
     # thread, while the encoder runs: no second pass over the written file.
     args += [
         "-dec", "0:0",
-        "-filter_complex", "[dec:0]ebur128=peak=true:framelog=quiet[meter]",
+        "-filter_complex", f"[dec:0]{meter('peak=true')}[meter]",
         "-map", "[meter]", "-f", "null", "-",
     ]  # fmt: skip
     return ebur128_summary(run_ffmpeg(args, source), source, "True peak")

@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from radiocast import __version__, i18n, pipeline, queries, scaffold, validate
+from radiocast import __version__, doctor, i18n, pipeline, queries, scaffold, validate
 from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
 from radiocast.errors import ExitCode, RadiocastError
 from radiocast.i18n import N_, _
@@ -149,9 +149,19 @@ class RadiocastGroup(_TranslatedHelp, click.Group):
 
 
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # Not eager, unlike -C and -v: processed after them, it knows both wherever they are written.
     if value and not ctx.resilient_parsing:
         click.echo(_("radiocast, version {version}").format(version=__version__))
+        if ctx.params.get("verbose"):
+            _show_report(doctor.diagnose(ctx.params.get("directory", Path())))
         ctx.exit()
+
+
+def _show_report(report: doctor.Report) -> None:
+    for line in doctor.describe(report):
+        click.echo(line)
+    for problem in report.problems:
+        click.echo(error_line(str(problem)), err=True)
 
 
 @click.group(
@@ -166,9 +176,10 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     type=PathType(file_okay=False, path_type=Path),
     metavar="DIRECTORY",
     default=Path(),
+    is_eager=True,
     help=N_("The workspace (default: the current directory)."),
 )
-@option("-v", "--verbose", count=True, help=N_("More detail on stderr (-vv for debugging)."))
+@option("-v", "--verbose", count=True, is_eager=True, help=N_("More detail on stderr (-vv for debugging)."))
 @option("-q", "--quiet", is_flag=True, help=N_("Only errors on stderr."))
 @option("--debug", is_flag=True, help=N_("Show Python tracebacks for errors."))
 @option(
@@ -181,9 +192,8 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     "--version",
     is_flag=True,
     expose_value=False,
-    is_eager=True,
     callback=_show_version,
-    help=N_("Show the version and exit."),
+    help=N_("Show the version and exit (with -v: also the ffmpeg and eSpeak NG in use)."),
 )
 @click.pass_context
 def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool, debug: bool) -> None:
@@ -415,6 +425,29 @@ def serve_command(obj: dict[str, Any], host: str, port: int) -> None:
             _("Serving {root} at {url} (Ctrl-C stops)").format(root=root.resolve(), url=url), markup=False
         ),
     )
+
+
+@cli.command(
+    "doctor",
+    help=N_("""\
+Check the ffmpeg and eSpeak NG in use.
+
+Shows which ffmpeg and eSpeak NG radiocast runs, where they come from and what
+they can do; exits 1 with the fix when one of them is unusable.
+
+\b
+Example:
+  radiocast doctor
+  RADIOCAST_FFMPEG=system radiocast doctor    # try the ffmpeg on PATH
+"""),
+)
+@click.pass_obj
+def doctor_command(obj: dict[str, Any]) -> None:
+    report = doctor.diagnose(obj["root"])
+    click.echo(_("radiocast, version {version}").format(version=__version__))
+    _show_report(report)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 def main() -> None:

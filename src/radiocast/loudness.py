@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radiocast.errors import AudioError
-from radiocast.ffmpeg_tool import check_input, file_url, last_time_ms, run_ffmpeg
+from radiocast.ffmpeg_tool import check_input, ffmpeg, file_url, last_time_ms, run_ffmpeg
 from radiocast.i18n import _
 from radiocast.models import AudioSettings
 
@@ -49,10 +49,16 @@ def measure_loudness(path: Path) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) of *path*, per ITU-R BS.1770."""
     check_input(path)
     stderr = run_ffmpeg(
-        ["-i", file_url(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+        ["-i", file_url(path), "-map", "0:a:0", "-af", meter("peak=true"), "-f", "null", "-"],
         path,
     )
     return ebur128_summary(stderr, path, "True peak")
+
+
+def meter(*options: str, name: str = "") -> str:
+    """The ebur128 filter with *options*, its per-frame lines off (or at verbose level, where ffmpeg has no "quiet")."""
+    instance = f"ebur128@{name}" if name else "ebur128"
+    return f"{instance}=" + ":".join([*options, f"framelog={ffmpeg().caps.framelog}"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +152,10 @@ def _limiter_curve(source: Path, level: Level, plan: Plan, gains: list[float]) -
     graph = [
         "".join(f"[{k}:a:0]" for k in range(n))
         + f"concat=n={n}:v=0:a=1,{_conditioning(plan.settings)},asplit={len(gains) + 1}[ref]{branches}",
-        "[ref]ebur128@ref=framelog=quiet[out]",
+        f"[ref]{meter(name='ref')}[out]",
     ]
     for i, gain in enumerate(gains):
-        graph.append(f"[b{i}]volume={gain:.3f}dB,{_limiter(plan.limit_db)},ebur128@b{i}=framelog=quiet,anullsink")
+        graph.append(f"[b{i}]volume={gain:.3f}dB,{_limiter(plan.limit_db)},{meter(name=f'b{i}')},anullsink")
     stderr = run_ffmpeg([*inputs, "-filter_complex", ";".join(graph), "-map", "[out]", "-f", "null", "-"], source)
     found = {name: float(value) for name, value in _NAMED_I.findall(stderr)}
     if len(found) != len(gains) + 1:
@@ -180,8 +186,8 @@ def _solve(curve: list[tuple[float, float]], aim: float) -> tuple[float, float]:
 
 def measure_level(path: Path, settings: AudioSettings) -> Level:
     """One streaming decode: loudness and sample peak of *path* as it will be encoded."""
-    meter = f"{_conditioning(settings)},ebur128=peak=sample:framelog=quiet"
-    stderr = run_ffmpeg(["-i", file_url(path), "-map", "0:a:0", "-af", meter, "-f", "null", "-"], path)
+    chain = f"{_conditioning(settings)},{meter('peak=sample')}"
+    stderr = run_ffmpeg(["-i", file_url(path), "-map", "0:a:0", "-af", chain, "-f", "null", "-"], path)
     loudness, peak = ebur128_summary(stderr, path, "Sample peak")
     duration_ms = last_time_ms(stderr.encode()) or 0
     if duration_ms <= 0:

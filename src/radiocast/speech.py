@@ -102,7 +102,8 @@ class _Engine:
         except ImportError as e:
             raise AudioError(_("eSpeak NG is not installed"), hint=_(_INSTALL_HINT)) from e
         try:
-            lib = ctypes.CDLL(espeakng_loader.get_library_path())
+            library = str(espeakng_loader.get_library_path())
+            lib = ctypes.CDLL(library)
             data = espeakng_loader.get_data_path()
         except (OSError, RuntimeError) as e:
             raise AudioError(_("eSpeak NG cannot be loaded ({error})").format(error=e), hint=_(_INSTALL_HINT)) from e
@@ -127,12 +128,16 @@ class _Engine:
             ctypes.c_void_p,
         )
         lib.espeak_Synth.restype = ctypes.c_int
+        lib.espeak_Info.argtypes = (ctypes.c_void_p,)
+        lib.espeak_Info.restype = ctypes.c_char_p
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data.encode(), _INITIALIZE_DONT_EXIT)
         if rate <= 0:
             raise AudioError(
                 _("eSpeak NG failed to start with its data at {data}").format(data=data), hint=_(_INSTALL_HINT)
             )
         self.lib = lib
+        self.library, self.data = library, data
+        self.version = (lib.espeak_Info(None) or b"?").decode("ascii", "replace")
         self.sample_rate = int(rate)
         self.chunks: list[bytes] = []
         # Kept on self: ctypes frees the C trampoline when the Python object dies.
@@ -181,6 +186,22 @@ def _get_engine() -> _Engine:
     if _engine is None:
         _engine = _Engine()
     return _engine
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineInfo:
+    """Which eSpeak NG narration runs."""
+
+    version: str  # as the library reports it, e.g. "1.52.0"
+    library: str  # path of the shared library loaded
+    data: str  # its voice data directory
+
+
+def engine_info() -> EngineInfo:
+    """The eSpeak NG library narration uses, loading it if needed; an AudioError if it cannot be."""
+    with _LOCK:
+        engine = _get_engine()
+        return EngineInfo(version=engine.version, library=engine.library, data=engine.data)
 
 
 def voices() -> dict[str, str]:
