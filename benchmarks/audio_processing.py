@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from radiocast.audio import ffmpeg_path, process
+from radiocast.loudness import meter
 from radiocast.models import AudioSettings
 
 BLOCK_S = 300  # synthesised once, looped to length: aevalsrc runs ~20x real time
@@ -120,7 +121,7 @@ def independent_loudness(path: Path) -> tuple[float, float]:
             "-i",
             str(path),
             "-af",
-            "ebur128=peak=true:framelog=quiet",
+            meter("peak=true"),
             "-f",
             "null",
             "-",
