@@ -95,7 +95,8 @@ class Catalog:
         except sqlite3.Error as e:
             raise CatalogError(
                 _("{path}: cannot open the catalog ({error})").format(path=path, error=e),
-                hint=_("restore it from a backup; moving it away makes new identities for every episode"),
+                hint=_storage_hint(e, path)
+                or _("restore it from a backup; moving it away makes new identities for every episode"),
             ) from e
         self._lock = threading.RLock()
         self._migrate()
@@ -123,7 +124,7 @@ class Catalog:
             except sqlite3.Error as e:
                 raise CatalogError(
                     f"{self.path}: {e}",
-                    hint=_("is the disk full or the file read-only?"),
+                    hint=_storage_hint(e, self.path) or _("is the disk full or the file read-only?"),
                 ) from e
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -131,7 +132,9 @@ class Catalog:
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as e:
-                raise CatalogError(f"{self.path}: {e}", hint=_("the catalog may be damaged")) from e
+                raise CatalogError(
+                    f"{self.path}: {e}", hint=_storage_hint(e, self.path) or _("the catalog may be damaged")
+                ) from e
 
     def _migrate(self) -> None:
         try:
@@ -139,7 +142,7 @@ class Catalog:
         except sqlite3.DatabaseError as e:
             raise CatalogError(
                 _("{path}: not a radiocast catalog ({error})").format(path=self.path, error=e),
-                hint=_("move it away and publish again"),
+                hint=_storage_hint(e, self.path) or _("move it away and publish again"),
             ) from e
         if version > len(MIGRATIONS):
             raise CatalogError(
@@ -243,19 +246,37 @@ class Catalog:
 @contextmanager
 def workspace_lock(lock_path: Path, *, wait_s: float = 0) -> Iterator[None]:
     """Hold the workspace's lock: only one publish at a time may change it."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path)
     try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait_s)
     except Timeout as e:
         raise WorkspaceBusyError(
             _("another radiocast is publishing this workspace ({lock_path} is locked)").format(lock_path=lock_path),
             hint=_("wait for it to finish, or pass --wait SECONDS"),
         ) from e
+    except OSError as e:
+        # A read-only workspace (or a file where .radiocast belongs): publish cannot change anything.
+        raise CatalogError(
+            _("cannot lock the workspace: {lock_path}: {reason}").format(lock_path=lock_path, reason=e.strerror or e),
+            hint=_("make {folder} and the files in it writable for the user running radiocast").format(
+                folder=lock_path.parent
+            ),
+        ) from e
     try:
         yield
     finally:
         lock.release()
+
+
+def _storage_hint(error: sqlite3.Error, path: Path) -> str | None:
+    """The fix when the disk or the folder refused SQLite's write: the catalog itself is not the problem."""
+    name = getattr(error, "sqlite_errorname", None) or ""
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return _("free some space on the disk that holds the workspace (or raise ulimit -f), then publish again")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+        return _("make {folder} and the files in it writable for the user running radiocast").format(folder=path.parent)
+    return None
 
 
 def _now() -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -22,7 +24,7 @@ from radiocast.cover import check_cover, cover_thumbnail
 from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid, with_stylesheet
 from radiocast.fetch import Fetcher
-from radiocast.files import write_atomic
+from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, EpisodeState, Kind, PodcastConfig
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
@@ -104,6 +106,7 @@ def publish(
         config = with_base_url(config, base_url)
     if narrate is not None:
         config = replace(config, audio=replace(config.audio, narrate=narrate))
+    configure_ffmpeg(config.audio.ffmpeg, source=ws.config_path)
     seed_paths = _seed_paths(ws, seeds)
     cover_path = ws.root / config.image
     if not cover_path.is_file():
@@ -123,6 +126,7 @@ def publish(
         log.warning(problem)
     report = progress or _Silent()
     with workspace_lock(ws.lock_path, wait_s=lock_wait_s), Catalog(ws.catalog_path) as catalog:
+        ws.sweep()
         guid = catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url))
         channel = Channel(config=config, podcast_guid=guid)
         context = Context(
@@ -167,9 +171,10 @@ def publish(
             try:
                 if not path.exists() or path.read_bytes() != data:
                     # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
-                    write_atomic(path, data)
+                    ws.write(path, data)
+                    log.debug("wrote %s", relative)
             except OSError as e:
-                raise _write_error(e, FeedError) from e
+                raise _write_error(ws, e, FeedError) from e
     return PublishReport(
         results=tuple(sorted(results, key=lambda r: r.seed)), feed_path=ws.feed_path, episodes_in_feed=len(live)
     )
@@ -335,7 +340,7 @@ def _run(context: Context, job: _Job) -> EpisodeResult:
             outcome = build(context, job.source, episode, digest=job.digest, conditional=job.action is _Action.REFRESH)
     except (EpisodeError, OSError) as e:
         # An OSError: the workspace refused a write (a full disk, permissions, a file where a folder belongs).
-        failure = _write_error(e) if isinstance(e, OSError) else e
+        failure = _write_error(context.ws, e) if isinstance(e, OSError) else e
         message = failure if str(failure).startswith(f"{episode.seed}:") else f"{episode.seed}: {failure}"
         context.catalog.update(episode.guid, state=EpisodeState.FAILED, error=str(message))
         log.debug("episode %s failed", episode.seed, exc_info=True)
@@ -348,10 +353,25 @@ def _run(context: Context, job: _Job) -> EpisodeResult:
     return result
 
 
-def _write_error(error: OSError, kind: type[RadiocastError] = EpisodeError) -> RadiocastError:
+def _write_error(ws: Workspace, error: OSError, kind: type[RadiocastError] = EpisodeError) -> RadiocastError:
+    """One line naming the file that could not be written, and what to do about it."""
+    name = error.filename2 if error.filename2 is not None else error.filename  # a copy's or rename's target
+    path = Path(os.fsdecode(name)) if name is not None else None
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = _("free some space on the disk that holds the workspace, then publish again")
+    elif error.errno == errno.EFBIG:
+        hint = _("the file is over this system's file size limit: raise it (ulimit -f), then publish again")
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and path is not None:
+        hint = _("make {folder} writable for the user running radiocast, then publish again").format(
+            folder=ws.relative(path.parent)
+        )
+    else:
+        hint = _("check the workspace's free space and permissions")
     return kind(
-        _("cannot write {path}: {reason}").format(path=error.filename or "", reason=error.strerror or error),
-        hint=_("check the workspace's free space and permissions"),
+        _("cannot write {path}: {reason}").format(
+            path=ws.relative(path) if path is not None else "", reason=error.strerror or error
+        ),
+        hint=hint,
     )
 
 

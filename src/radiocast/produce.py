@@ -17,7 +17,7 @@ from radiocast.audio import process
 from radiocast.catalog import Catalog
 from radiocast.errors import AudioError, FetchError, SeedError
 from radiocast.fetch import Fetcher
-from radiocast.files import move_into_place, write_atomic
+from radiocast.files import move_into_place
 from radiocast.i18n import _
 from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, Speaker
 from radiocast.narrate import narrate
@@ -107,7 +107,7 @@ class Context:
 def build(context: Context, source: Source, episode: Episode, *, digest: str, conditional: bool) -> Outcome:
     """Obtain the audio, process it, tag it, write its sidecars and publish it."""
     ws, catalog, settings = context.ws, context.catalog, context.channel.config.audio
-    staged = ws.partial_dir / f"{episode.slug}.mp3"
+    staged = ws.staging_dir / f"{episode.slug}.mp3"
     origin: Path | None = None
     cues: list[Cue] | str | None = None
     outcome = Outcome.PUBLISHED
@@ -159,8 +159,9 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
                 )
             episode = catalog.update(episode.guid, etag=context.local_fingerprint(source))
         if origin is None:
-            origin = ws.partial_dir / f"{episode.slug}.narration.wav"
+            origin = ws.staging_dir / f"{episode.slug}.narration.wav"
             cues = narrate([source.title, source.summary, *source.body], origin, voice=settings.voice)
+            log.debug("%s: narrated into %s", episode.seed, ws.relative(origin))
             outcome = Outcome.NARRATED
         processed = process(origin, staged, settings, intro=context.intro, outro=context.outro)
         if cues is None:
@@ -180,7 +181,8 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
         )
     finally:
         staged.unlink(missing_ok=True)
-        if origin is not None and origin.parent == ws.partial_dir:
+        # A finished download or narration is not kept: the published MP3 is what counts now.
+        if origin is not None and origin.parent in (ws.partial_dir, ws.staging_dir):
             origin.unlink(missing_ok=True)
     return outcome
 
@@ -188,7 +190,7 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
 def retag(context: Context, source: Source, episode: Episode, *, digest: str) -> Outcome:
     """The metadata changed: re-tag the published MP3 (no download) and rewrite its sidecars."""
     final = context.ws.root / episode.audio_path
-    staged = context.ws.partial_dir / f"{episode.slug}.mp3"
+    staged = context.ws.staging_dir / f"{episode.slug}.mp3"
     staged.parent.mkdir(parents=True, exist_ok=True)
     try:
         shutil.copyfile(final, staged)
@@ -230,7 +232,7 @@ def _finish(
     files = _transcripts(source, episode.slug, cues, language=config.language)
     chapter_file = chapters_file(episode.slug, source.title, config.title, chapters, duration_ms=duration_ms)
     for item in [*files, *([chapter_file] if chapter_file else [])]:
-        write_atomic(ws.root / item.sidecar.path, item.data)
+        ws.write(ws.root / item.sidecar.path, item.data)
     ws.audio_dir.mkdir(parents=True, exist_ok=True)
     final = ws.root / episode.audio_path
     move_into_place(staged, final)

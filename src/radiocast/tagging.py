@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import unicodedata
@@ -57,6 +58,8 @@ _LANGUAGE = re.compile(r"^[a-z]{3}$")
 _JPEG = b"\xff\xd8\xff"  # SOI marker + the next marker's lead byte
 # CHAP byte offsets: "unused, go by the times" (ID3v2 Chapter Frame Addendum 1.0).
 _NO_OFFSET = 0xFFFFFFFF
+# A full disk or a read-only folder: the pipeline reports these as a write the workspace refused.
+_REFUSED = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EROFS})
 TOC_ID = "toc"
 TOC_TITLE = "Mục lục"
 
@@ -101,7 +104,8 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
     """Replace every tag of the MP3 at *path* with one ID3v2.3 tag built from *tags*.
 
     Only the tag regions change: the MPEG frames are kept byte for byte. The file is
-    modified in place, so tag a staged copy before renaming it into place.
+    modified in place, so tag a staged copy before renaming it into place. A write that
+    the disk or the folder refuses (full, read-only) is an OSError naming *path*.
     """
     length_ms = _check_mpeg(path)
     id3 = ID3()
@@ -119,6 +123,10 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
         # ID3v1. Legacy CP1258/TCVN3 text in either never survives.
         id3.save(path, v2_version=3, v1=0, padding=_padding)
     except (MutagenError, OSError) as e:
+        refused = e if isinstance(e, OSError) else e.__context__
+        if isinstance(refused, OSError) and refused.errno in _REFUSED:
+            # The disk or the folder refused the write (full, read-only): not a tagging problem.
+            raise OSError(refused.errno, refused.strerror, str(path)) from e
         raise TagError(
             _("cannot write ID3 tags to {path} ({error})").format(path=path, error=e),
             hint=_("check that the file is writable"),

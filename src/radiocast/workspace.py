@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+from radiocast.files import write_atomic
+from radiocast.i18n import _
+
+log = logging.getLogger(__name__)
 
 FEEDS_DIR: Final = "feeds"
 INDEX_PAGE: Final = "feeds/index.html"
@@ -58,12 +65,47 @@ class Workspace:
         return self.state_dir / "partial"
 
     @property
+    def staging_dir(self) -> Path:
+        """Where published files are made before their rename: the workspace's filesystem, outside the web root."""
+        return self.state_dir / "staging"
+
+    @property
     def catalog_path(self) -> Path:
         return self.state_dir / "catalog.sqlite3"
 
     @property
     def lock_path(self) -> Path:
         return self.state_dir / "lock"
+
+    def write(self, final: Path, data: bytes) -> None:
+        """Replace *final* with *data* in one rename, made in the staging folder."""
+        write_atomic(final, data, staging_dir=self.staging_dir)
+
+    def sweep(self) -> None:
+        """Remove what a killed run left half-made: the staging folder's files, and temporary
+        files that older versions made beside the published ones (``audio/.x.mp3.abc.tmp``).
+
+        Call it holding the workspace lock, before anything is staged. Partial downloads
+        are kept: the next fetch resumes them. A leftover that cannot be removed is a warning.
+        """
+        leftovers = list(self.staging_dir.iterdir()) if self.staging_dir.is_dir() else []
+        for folder in (self.audio_dir, self.feeds_dir):
+            if folder.is_dir():
+                leftovers += [p for p in folder.rglob(".*.tmp") if p.is_file()]
+        for path in leftovers:
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+            except OSError as e:
+                log.warning(
+                    _("cannot remove {path}, left by an interrupted run: {reason}").format(
+                        path=self.relative(path), reason=e.strerror or e
+                    )
+                )
+            else:
+                log.debug("removed %s, left by an interrupted run", self.relative(path))
 
     def relative(self, path: Path) -> str:
         """The path as shown to the operator: relative to the workspace when inside it."""
