@@ -112,6 +112,7 @@ _AUDIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "normalize_mp3": bool,
     "narrate": bool,
     "voice": str,
+    "ffmpeg": str,
 }
 _FETCH_KEYS: dict[str, type | tuple[type, ...]] = {
     "connect_timeout": (int, float),
@@ -254,6 +255,14 @@ def _parse_audio(table: dict[str, Any], source: Path) -> AudioSettings:
             values[key] = _workspace_path(value, f"audio.{key}", source)
         elif key in ("loudness", "true_peak"):
             values[key] = float(value)
+        elif key == "ffmpeg" and value.strip() not in ("system", "bundled"):
+            if not value.strip():
+                raise ConfigError(
+                    _("{source}: audio.ffmpeg is empty").format(source=source),
+                    hint=_('give a path to ffmpeg, "system" or "bundled", or remove the key'),
+                )
+            # Relative to the workspace, like every other path in the file.
+            values[key] = str(source.parent / Path(value.strip()).expanduser())
         else:
             values[key] = value
     settings = replace(settings, **values)

@@ -32,6 +32,8 @@ class AudioSettings:
     # Read articles whose MP3 can't be fetched (or that link none) with eSpeak NG.
     narrate: bool = False
     voice: str = "vi-vn-x-south"
+    # Which ffmpeg: a path, "system" (the one on PATH) or "bundled"; None: the bundled one.
+    ffmpeg: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
