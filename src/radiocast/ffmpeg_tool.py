@@ -12,6 +12,7 @@ version number: builds differ in more than their number (Debian's 5.1 rejects
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -19,6 +20,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 from dataclasses import asdict, dataclass
@@ -372,6 +374,7 @@ def run_ffmpeg(args: list[str], path: Path) -> str:
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode == 0:
         return stderr
+    _raise_write_failure(args, proc.returncode, stderr)
     if "matches no streams" in stderr or "does not contain any stream" in stderr:
         raise AudioError(
             _("{path} has no audio stream").format(path=path), hint=_("use a sound recording (WAV, MP3, M4A)")
@@ -382,6 +385,29 @@ def run_ffmpeg(args: list[str], path: Path) -> str:
         _("ffmpeg cannot process {path}: {last}").format(path=path, last=last),
         hint=_("check that it is a complete, playable audio file; re-export it if needed"),
     )
+
+
+# What ffmpeg's stderr says when the disk refuses its output (strerror, as av_strerror gives it).
+_WRITE_FAILURES = {
+    errno.ENOSPC: "No space left on device",
+    errno.EDQUOT: "Disk quota exceeded",
+    errno.EFBIG: "File too large",
+    errno.EROFS: "Read-only file system",
+}
+
+
+def _raise_write_failure(args: list[str], returncode: int, stderr: str) -> None:
+    """A refused write is the workspace's problem, not the recording's: raise it as the OSError
+    it was, naming the output file, so the pipeline reports it like any other refused write."""
+    outputs = [a for i, a in enumerate(args) if a.startswith("file:") and (i == 0 or args[i - 1] != "-i")]
+    if not outputs:
+        return
+    output = outputs[-1].removeprefix("file:")
+    if returncode == -signal.SIGXFSZ:  # killed past RLIMIT_FSIZE instead of getting EFBIG
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG), output)
+    for code, said in _WRITE_FAILURES.items():
+        if said in stderr:
+            raise OSError(code, os.strerror(code), output)
 
 
 def check_input(path: Path) -> None:

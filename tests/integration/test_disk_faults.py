@@ -25,6 +25,7 @@ import feedparser
 import pytest
 import requests
 from station import Station
+from test_recordings import make_wav
 
 from radiocast import pipeline
 from radiocast.produce import Outcome
@@ -151,6 +152,30 @@ def test_full_disk_fails_the_episode_and_loses_nothing(one_published: Station, s
     again = publish(root)
     assert again.returncode == 0, again.stderr
     assert len(feedparser.parse((root / "feeds" / "podcast.xml").read_bytes()).entries) == 2
+
+
+def test_full_disk_while_ffmpeg_encodes_a_recording_names_the_file_not_the_recording(station: Station) -> None:
+    make_wav(station.root / "recordings" / "ky-86.wav", 20, freq=220)
+    (station.root / "seeds" / "ky-86.toml").write_text(
+        'title = "Kỳ 86: Tháo gỡ vướng mắc về đất đai"\ndate = "2021-12-25 08:00"\naudio = "recordings/ky-86.wav"\n',
+        encoding="utf-8",
+    )
+
+    # ffmpeg writes the 20 s MP3 past 150 kB; the catalog and its journal stay well under that.
+    run = publish(station.root, file_size_limit(150_000))
+
+    assert run.returncode == 1, run.stderr
+    line = one_error(run.stderr)
+    assert line.startswith("radiocast: error: seeds/ky-86.toml: cannot write .radiocast/staging/"), line
+    assert "File too large — " in line
+    assert "raise it (ulimit -f)" in line
+    assert "ky-86.wav" not in line  # the recording is fine: do not send anyone to re-export it
+    assert not [name for name in published(station.root) if name.endswith(".mp3")]
+    assert feedparser.parse((station.root / "feeds" / "podcast.xml").read_bytes()).entries == []
+    assert not list((station.root / ".radiocast" / "staging").iterdir())
+
+    again = publish(station.root)
+    assert again.returncode == 0, again.stderr
 
 
 def test_full_disk_under_the_catalog_changes_nothing(one_published: Station) -> None:
