@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from radiocast.audio import ffmpeg_path
 from radiocast.errors import AudioError
 from radiocast.ffmpeg_tool import ENV_VAR, chosen_by, ffmpeg
 
 MakeMp3 = Callable[..., Path]
+
+# "ci" (the default): the same examples on every run, so a red CI is reproducible and the suite's time
+# is fixed. "long": fresh random examples, many more of them; HYPOTHESIS_PROFILE=long make test.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("long", deadline=None, max_examples=5000, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -18,8 +18,6 @@ import lxml.html
 import podcastparser
 import pytest
 from feedgen.feed import FeedGenerator
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from lxml import etree
 from mutagen.mp3 import MP3
 
@@ -399,42 +397,7 @@ def test_title_without_text_falls_back_to_the_slug(channel: Channel) -> None:
     assert one(root, "/rss/channel/item/title") == "ky-1-lai-vung"
 
 
-def _xml_char(c: str) -> bool:
-    cp = ord(c)
-    return cp in (0x9, 0xA, 0xD) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or cp >= 0x10000
-
-
-def _xml_clean(text: str) -> str:
-    return "".join(c for c in text if _xml_char(c))
-
-
-ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=300)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(title=ANY_TEXT, summary=ANY_TEXT)
-def test_any_title_and_summary_give_a_well_formed_feed(title: str, summary: str) -> None:
-    channel = make_channel()
-    root = parse(build_feed(channel, [make_episode(channel, 1, title=title, summary=summary, body=())]))
-
-    parsed_title = one(root, "/rss/channel/item/title")
-    assert unicodedata.is_normalized("NFC", parsed_title)
-    assert "<" not in parsed_title
-    assert ">" not in parsed_title
-    assert 0 < len(parsed_title) <= 255
-    assert parsed_title == parsed_title.strip()
-    expected_title = unicodedata.normalize("NFC", " ".join(unicodedata.normalize("NFC", _xml_clean(title)).split()))
-    if "<" not in title and ">" not in title and 0 < len(expected_title) <= 255:
-        assert parsed_title == expected_title
-
-    expected_summary = unicodedata.normalize("NFC", re.sub(r"[ \t\n\r\f]+", " ", _xml_clean(summary))).strip()
-    descriptions = root.xpath("/rss/channel/item/description/text()")
-    if expected_summary:
-        (description,) = descriptions
-        assert unicodedata.is_normalized("NFC", description)
-        assert description_paragraphs(description) == [expected_summary]
-    else:
-        assert descriptions == []
+# Any text at all: tests/test_text_properties.py.
 
 
 # --- real clients -------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from radiocast.errors import AudioError
 from radiocast.ffmpeg_tool import ffmpeg_path
 from radiocast.i18n import _
 from radiocast.sentences import speakable
-from radiocast.transcripts import Cue, clean_text
+from radiocast.text import one_line
+from radiocast.transcripts import Cue
 
 # Alignment is for a machine-read article whose sentences are known but not their times: the
 # pauses in the audio are found on frame energies (numpy, 10 ms frames), then each sentence
@@ -170,7 +171,7 @@ def align_sentences(
     starts = [speech.start, *(end for _start, end in boundaries)]
     ends = [*(start for start, _end in boundaries), speech.end]
     return [
-        Cue(start_ms=speech.ms(s), end_ms=speech.ms(max(s, e)), text=clean_text(text))
+        Cue(start_ms=speech.ms(s), end_ms=speech.ms(max(s, e)), text=one_line(text))
         for s, e, text in zip(starts, ends, sentences, strict=True)
     ]
 

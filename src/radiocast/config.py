@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from radiocast.errors import ConfigError
 from radiocast.i18n import N_, _
 from radiocast.models import AudioSettings, Category, FetchSettings, PodcastConfig
+from radiocast.text import one_line
 
 # Apple's current list (podcasters.apple.com/support/1691); FEED-SPEC.md §1.2.
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -146,7 +147,9 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
         )
     _check_keys(podcast, _PODCAST_KEYS, "podcast.", source)
     for key in _REQUIRED:
-        if key not in podcast or podcast[key] in ("", []):
+        value = podcast.get(key)
+        # A text of only spaces or invisible characters is as missing as none.
+        if value is None or value == [] or (isinstance(value, str) and not one_line(value)):
             raise ConfigError(
                 _("{source}: podcast.{key} is required").format(source=source, key=key),
                 hint=_("add it under [podcast]"),

@@ -25,8 +25,9 @@ from radiocast import __version__
 from radiocast.errors import FeedError
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, PodcastConfig, Sidecar
-from radiocast.notes import MAX_DESCRIPTION_BYTES, episode_notes, one_line, person_name, shorten
-from radiocast.podcast2 import Person, Podcast2EntryExtension, Podcast2Extension, Transcript, xml_safe
+from radiocast.notes import MAX_DESCRIPTION_BYTES, episode_notes, person_name, shorten
+from radiocast.podcast2 import Person, Podcast2EntryExtension, Podcast2Extension, Transcript
+from radiocast.text import block, one_line, xml_safe
 from radiocast.workspace import episode_page_path
 
 log = logging.getLogger(__name__)
@@ -171,8 +172,10 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
         fg.pubDate(newest)
 
     itunes = fg.podcast
-    itunes.itunes_author(one_line(config.author))
-    itunes.itunes_owner(name=one_line(config.owner_name), email=xml_safe(config.owner_email.strip()))
+    if author := one_line(config.author):
+        itunes.itunes_author(author)
+    # feedgen refuses an owner without a name; the show's own title is the name it has.
+    itunes.itunes_owner(name=one_line(config.owner_name) or title, email=xml_safe(config.owner_email.strip()))
     itunes.itunes_image(config.image_url)
     if itunes.itunes_image() != config.image_url:
         # feedgen drops a URL not ending in .jpg/.png without a word.
@@ -334,7 +337,7 @@ def _escaped_size(text: str) -> int:
 
 def _channel_description(text: str) -> str:
     """Plain text (the W3C validator warns on HTML here), ≤ 4000 UTF-8 bytes once escaped."""
-    text = xml_safe(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = block(text)
     if _escaped_size(text) > MAX_DESCRIPTION_BYTES:
         text = shorten(text, lambda s: _escaped_size(s) <= MAX_DESCRIPTION_BYTES)
     return text

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from radiocast.models import Episode, Kind, Role, Speaker
-from radiocast.podcast2 import xml_safe
+from radiocast.text import one_line, xml_safe
 
 # The feed stage's lines, under its name as before the split (filters and tests select by stage).
 log = logging.getLogger("radiocast.feed")
@@ -27,8 +26,6 @@ MAX_DESCRIPTION_BYTES: Final = 4000
 MAX_CONTENT_BYTES: Final = 64_000
 # Node text of podcast:person (Podcasting 2.0).
 MAX_PERSON_CHARS: Final = 128
-# HTML's whitespace: NBSP is content, not spacing.
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _ELLIPSIS: Final = "…"
 # Cut at a space if one is this close to the limit, else mid-word.
 _WORD_BACKOFF: Final = 40
@@ -68,14 +65,14 @@ def episode_notes(ep: Episode) -> tuple[str, str]:
     everything up to 64 KB, the chapters as a numbered list.
     """
     head: list[_Section] = []
-    if lead := _paragraph(ep.summary):
+    if lead := one_line(ep.summary):
         head.append(_Section(units=(_Unit(_p(lead), lead),)))
     if ep.machine_read:
         head.append(_Section(units=(_Unit(_p(MACHINE_READ_NOTE)),), required=True))
     for role, heading in ((Role.HOST, HOSTS_HEADING), (Role.GUEST, GUESTS_HEADING)):
         names = [_speaker_line(s) for s in ep.speakers if s.role is role]
         head.extend(_list_section(heading, names, "ul"))
-    body = [p for p in map(_paragraph, ep.body) if p]
+    body = [p for p in map(one_line, ep.body) if p]
     tail = [_Section(units=tuple(_Unit(_p(text), text) for text in body))]
     if ep.kind is Kind.ARTICLE and (source := _source(ep)):
         tail.append(_Section(units=(_Unit(source),), required=True))
@@ -99,15 +96,6 @@ def person_name(speaker: Speaker) -> str:
     if office and len(name) + len(" (…)") <= MAX_PERSON_CHARS:
         return f"{name} ({shorten(office, lambda s: len(name) + len(s) + 3 <= MAX_PERSON_CHARS)})"
     return shorten(name, lambda s: len(s) <= MAX_PERSON_CHARS)
-
-
-def one_line(text: str) -> str:
-    """One line of plain text: XML-safe, NFC, whitespace runs collapsed."""
-    return unicodedata.normalize("NFC", " ".join(xml_safe(text).split()))
-
-
-def _paragraph(text: str) -> str:
-    return unicodedata.normalize("NFC", _HTML_SPACE.sub(" ", xml_safe(text)).strip())
 
 
 def _p(text: str) -> str:
@@ -201,7 +189,7 @@ def _fill(section: _Section, room: int, *, first: bool) -> str:
     for unit in section.units:
         size = _size(unit.html)
         if size > room:
-            if first and not kept and unit.text is not None and (cut := _cut_paragraph(unit.text, room)):
+            if first and not kept and unit.text is not None and (cut := _cutone_line(unit.text, room)):
                 kept.append(cut)
             log.debug("notes cut at %d units of a section", len(kept))
             break
@@ -210,7 +198,7 @@ def _fill(section: _Section, room: int, *, first: bool) -> str:
     return section.head + "".join(kept) + section.tail if kept else ""
 
 
-def _cut_paragraph(text: str, room: int) -> str | None:
+def _cutone_line(text: str, room: int) -> str | None:
     def fits(candidate: str) -> bool:
         return _size(_p(candidate)) <= room
 

@@ -11,8 +11,6 @@ through `xml_safe`, so a stray control character can never make lxml refuse the 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
@@ -21,6 +19,7 @@ from lxml import etree
 
 from radiocast.errors import FeedError
 from radiocast.i18n import _
+from radiocast.text import one_line, xml_safe
 
 # The canonical URI (FEED-SPEC §2); podcastparser only knows the old GitHub one.
 PODCAST_NS: Final = "https://podcastindex.org/namespace/1.0"
@@ -32,19 +31,9 @@ TRANSCRIPT_TYPES: Final = frozenset({"text/plain", "text/html", "text/vtt", "app
 # Node text of person, location, updateFrequency, season name (FEED-SPEC §2.1).
 _NODE_MAX_CHARS: Final = 128
 
-# Everything outside XML 1.0's Char production (FEED-SPEC §5.7): C0 controls but TAB/LF/CR,
-# lone surrogates, U+FFFE/U+FFFF. lxml raises on them rather than escaping them.
-_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_safe(text: str) -> str:
-    """Drop the characters XML 1.0 cannot carry, then normalise to NFC."""
-    # Removal first: dropping a control between a letter and its combining mark changes the NFC form.
-    return unicodedata.normalize("NFC", _XML_ILLEGAL.sub("", text))
-
 
 def _node_text(text: str, what: str) -> str:
-    text = " ".join(xml_safe(text).split())
+    text = one_line(text)
     if not text:
         raise FeedError(
             _("podcast:{what} has an empty text").format(what=what), hint=_("give the {what} a name").format(what=what)
@@ -244,6 +233,6 @@ class Podcast2EntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedg
         if self.episode is not None:
             if self.episode < 1:
                 raise FeedError(_("podcast:episode {episode} must be a positive number").format(episode=self.episode))
-            display = " ".join(xml_safe(self.episode_display).split())[:32] if self.episode_display else None
+            display = one_line(self.episode_display)[:32] if self.episode_display else None
             _sub(item, PODCAST_NS, "episode", str(self.episode), display=display)
         return item

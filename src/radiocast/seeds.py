@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,8 @@ from zoneinfo import ZoneInfo
 from radiocast.errors import SeedError
 from radiocast.i18n import N_, _
 from radiocast.models import Article, Chapter, Recording, Role, Speaker
+from radiocast.text import block, one_line
+from radiocast.text import lines as text_lines
 
 ARTICLE_SUFFIXES = (".txt",)
 
@@ -30,9 +31,6 @@ _CAPTION = re.compile(r"\(\s*Ảnh\b[^()]*\)\s*\.?$", re.IGNORECASE)
 # "BÀI, ẢNH: NGỌC TÂM": the byline's role words are not part of the name.
 _BYLINE_ROLE = re.compile(r"^(?:BÀI(?:\s*(?:VÀ|,|&)\s*ẢNH)?|ẢNH|TIN(?:\s*(?:VÀ|,|&)\s*ẢNH)?)\s*:\s*")
 _NAVIGATION = ("< Trở về trang trước", "Trở về trang trước", "Gửi bình luận của bạn")
-# Characters that are never text: C0/C1 controls except tab/newline, zero-width marks, BOM.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def is_seed(path: Path) -> bool:
@@ -64,7 +62,7 @@ def read_article(path: Path, *, seed: str, tz: ZoneInfo, require_audio: bool = T
 
 def parse_article(text: str, *, seed: str, tz: ZoneInfo, require_audio: bool = True) -> Article:
     """Parse an article's text (CONTRACT.md, "The seed document")."""
-    lines = [line for line in (clean_line(raw) for raw in text.splitlines()) if line]
+    lines = [line for line in text_lines(text) if line]
     for marker in _NAVIGATION:
         if marker in lines:
             lines = lines[: lines.index(marker)]
@@ -118,12 +116,6 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo, require_audio: bool = T
     )
 
 
-def clean_line(raw: str) -> str:
-    """NFC, without invisible characters, with runs of (non-breaking) spaces folded."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", raw))
-    return _SPACES.sub(" ", text).strip()
-
-
 def _parse_date(line: str, *, seed: str, tz: ZoneInfo) -> datetime:
     match = _DATE.match(line)
     if match is None:
@@ -171,7 +163,7 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
             _("{seed}: unknown field {unknown!r}").format(seed=seed, unknown=unknown[0]),
             hint=_("valid fields: {fields}").format(fields=", ".join(sorted(_MANIFEST_KEYS))),
         )
-    title = clean_line(_field(data, "title", str, seed, required=True))
+    title = one_line(_field(data, "title", str, seed, required=True))
     if not title:
         raise SeedError(_("{seed}: title is empty").format(seed=seed))
     published = _manifest_date(data.get("date"), seed, tz)
@@ -186,7 +178,7 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
         title=title,
         published=published,
         audio=audio,
-        summary=unicodedata.normalize("NFC", _field(data, "summary", str, seed) or "").strip(),
+        summary=block(_field(data, "summary", str, seed) or ""),
         episode=_positive(data, "episode", seed),
         season=_positive(data, "season", seed),
         transcript=transcript,
@@ -288,7 +280,7 @@ def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
                 _("{seed}: {where}: unknown field {extra!r}").format(seed=seed, where=where, extra=extra[0]),
                 hint=_("valid: name, role, office"),
             )
-        name = clean_line(str(item.get("name") or ""))
+        name = one_line(str(item.get("name") or ""))
         if not name:
             raise SeedError(_("{seed}: {where}.name is missing").format(seed=seed, where=where))
         role = str(item.get("role", "guest"))
@@ -297,7 +289,7 @@ def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
                 _("{seed}: {where}.role {role!r} is not a role").format(seed=seed, where=where, role=role),
                 hint=_('use "host" or "guest"'),
             )
-        office = clean_line(str(item["office"])) if item.get("office") else None
+        office = one_line(str(item["office"])) if item.get("office") else None
         speakers.append(Speaker(name=name, role=Role(role), office=office))
     return tuple(speakers)
 
@@ -326,7 +318,7 @@ def _chapters(value: object, seed: str) -> tuple[Chapter, ...]:
                     seed=seed, where=where, start=item["start"]
                 )
             ) from None
-        title = clean_line(str(item.get("title") or ""))
+        title = one_line(str(item.get("title") or ""))
         if not title:
             raise SeedError(_("{seed}: {where}.title is missing").format(seed=seed, where=where))
         if chapters and start_ms <= chapters[-1].start_ms:

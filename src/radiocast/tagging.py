@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +42,7 @@ from radiocast.chapters import chapter_ends
 from radiocast.errors import EpisodeError, TagError
 from radiocast.i18n import _
 from radiocast.models import Chapter
+from radiocast.text import block, one_line
 
 log = logging.getLogger(__name__)
 
@@ -156,18 +156,18 @@ def _frames(tags: EpisodeTags) -> Iterator[Frame]:
 
 
 def _text_frames(tags: EpisodeTags) -> Iterator[Frame]:
-    yield TIT2(encoding=_UTF8, text=_nfc(tags.title))
-    yield TPE1(encoding=_UTF8, text=_nfc(tags.artist))
-    yield TALB(encoding=_UTF8, text=_nfc(tags.album))
+    yield TIT2(encoding=_UTF8, text=block(tags.title))
+    yield TPE1(encoding=_UTF8, text=block(tags.artist))
+    yield TALB(encoding=_UTF8, text=block(tags.album))
     # Wall-clock time of the podcast's zone: ID3 dates carry no offset.
     yield TDRC(encoding=_UTF8, text=tags.date.strftime("%Y-%m-%dT%H:%M:%S"))
-    yield TCON(encoding=_UTF8, text=_nfc(tags.genre))
-    yield COMM(encoding=_UTF8, lang=tags.language, desc="", text=_nfc(tags.comment))
+    yield TCON(encoding=_UTF8, text=block(tags.genre))
+    yield COMM(encoding=_UTF8, lang=tags.language, desc="", text=block(tags.comment))
     yield TLAN(encoding=_UTF8, text=tags.language)
     if tags.track is not None:
         yield TRCK(encoding=_UTF8, text=str(tags.track))
     if tags.copyright:
-        yield TCOP(encoding=_UTF8, text=_nfc(tags.copyright))
+        yield TCOP(encoding=_UTF8, text=block(tags.copyright))
     if tags.source_url:
         yield WOAS(url=tags.source_url)
 
@@ -176,9 +176,9 @@ def _podcast_frames(tags: EpisodeTags) -> Iterator[Frame]:
     """Apple's non-standard podcast frames (FEED-SPEC §4.1)."""
     yield PCST(value=0)
     if tags.guid:
-        yield TGID(encoding=_UTF8, text=_nfc(tags.guid))
+        yield TGID(encoding=_UTF8, text=block(tags.guid))
     if tags.description:
-        yield TDES(encoding=_UTF8, text=_nfc(tags.description))
+        yield TDES(encoding=_UTF8, text=block(tags.description))
     if tags.feed_url:
         # A URL frame in mutagen: WFED(text=...) would silently store nothing.
         yield WFED(url=tags.feed_url)
@@ -216,7 +216,7 @@ def _chapter_frames(path: Path, chapters: tuple[Chapter, ...], duration_ms: int)
             end_time=end_ms,
             start_offset=_NO_OFFSET,
             end_offset=_NO_OFFSET,
-            sub_frames=[TIT2(encoding=_UTF8, text=chapter.title)],
+            sub_frames=[TIT2(encoding=_UTF8, text=one_line(chapter.title))],
         )
 
 
@@ -233,7 +233,3 @@ def _padding(info: PaddingInfo) -> int:
     if 0 <= info.padding <= _MAX_KEPT_PADDING:
         return info.padding
     return TAG_PADDING
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()

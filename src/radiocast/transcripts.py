@@ -14,6 +14,7 @@ import numpy as np
 
 from radiocast.errors import SeedError
 from radiocast.i18n import _
+from radiocast.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,6 @@ class Cue:
     end_ms: int
     text: str
     speaker: str | None = None
-
-
-def clean_text(text: str) -> str:
-    """*text* in NFC with its whitespace runs collapsed to single spaces, as cues hold it."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -95,7 +91,7 @@ def _pieces(text: str, limit: int) -> list[str]:
 
 def split_cue(cue: Cue, *, max_chars: int = MAX_LINE_CHARS * MAX_CUE_LINES) -> list[Cue]:
     """Split a long cue into several of at most *max_chars*, timed in proportion to their length."""
-    text = clean_text(cue.text)
+    text = one_line(cue.text)
     if len(text) <= max_chars:
         return [replace(cue, text=text)]
     parts = _pieces(text, max_chars)
@@ -119,7 +115,7 @@ def to_vtt(cues: Iterable[Cue], *, language: str = "vi") -> str:
         for piece in split_cue(cue):
             lines = [_escape_vtt(line) for line in _wrap(piece.text)]
             if piece.speaker:
-                lines[0] = f"<v {_escape_vtt(clean_text(piece.speaker))}>{lines[0]}"
+                lines[0] = f"<v {_escape_vtt(one_line(piece.speaker))}>{lines[0]}"
             timing = f"{_timestamp(piece.start_ms, '.')} --> {_timestamp(piece.end_ms, '.')}"
             blocks.append("\n".join([timing, *lines]))
     return "\n\n".join(blocks) + "\n"
@@ -130,7 +126,7 @@ def to_srt(cues: Iterable[Cue]) -> str:
     blocks: list[str] = []
     for cue in cues:
         for piece in split_cue(cue):
-            text = f"{clean_text(piece.speaker)}: {piece.text}" if piece.speaker else piece.text
+            text = f"{one_line(piece.speaker)}: {piece.text}" if piece.speaker else piece.text
             timing = f"{_timestamp(piece.start_ms, ',')} --> {_timestamp(piece.end_ms, ',')}"
             blocks.append("\n".join([str(len(blocks) + 1), timing, *_wrap(text)]))
     return "\n\n".join(blocks) + "\n" if blocks else ""
@@ -140,7 +136,7 @@ def to_html(title: str, paragraphs: Iterable[str], *, language: str = "vi") -> s
     """A small standalone HTML document: the title and one ``<p>`` per paragraph."""
 
     def esc(text: str) -> str:
-        return html.escape(clean_text(text), quote=True)
+        return html.escape(one_line(text), quote=True)
 
     body = "\n".join(f"<p>{esc(p)}</p>" for p in paragraphs if p.strip())
     return (
@@ -153,7 +149,7 @@ def to_html(title: str, paragraphs: Iterable[str], *, language: str = "vi") -> s
 
 def to_text(title: str, paragraphs: Iterable[str]) -> str:
     """Plain text: the title, then the paragraphs, separated by blank lines."""
-    blocks = [clean_text(title), *(clean_text(p) for p in paragraphs if p.strip())]
+    blocks = [one_line(title), *(one_line(p) for p in paragraphs if p.strip())]
     return "\n\n".join(blocks) + "\n"
 
 
@@ -270,8 +266,8 @@ def _parse_cues(text: str, path: Path, *, vtt: bool) -> list[Cue]:
         if vtt:
             voice = _VOICE.search(body)
             if voice and voice.group(1):
-                speaker = clean_text(html.unescape(voice.group(1))) or None
-        cleaned = clean_text(html.unescape(_TAG.sub("", body)))
+                speaker = one_line(html.unescape(voice.group(1))) or None
+        cleaned = one_line(html.unescape(_TAG.sub("", body)))
         if cleaned:
             cues.append(Cue(start_ms=start, end_ms=end, text=cleaned, speaker=speaker))
     if not cues:

@@ -1,0 +1,40 @@
+"""Text as a person reads it, one set of rules for every stage: seeds, manifests, notes, the feed, tags, cues.
+
+- a line ends at LF, CRLF or CR and nowhere else: `str.splitlines()` also breaks at VT, FF, FS/GS/RS,
+  NEL, U+2028 and U+2029, which scraped web text carries inside titles;
+- any other whitespace (`str.isspace`) is a space, and runs of spaces are one;
+- controls that are not whitespace, lone surrogates and U+FFFE/U+FFFF are removed (XML 1.0 cannot
+  carry them: lxml refuses the whole feed), as are the invisible U+200B, U+2060 and U+FEFF;
+- the result is NFC; everything else is kept (bidi marks, ZWJ/ZWNJ that emoji and scripts need).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NEVER_TEXT = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\u200b\u2060\ufeff]")
+# The whitespace XML 1.0 has no Char for; it stays whitespace.
+_XML_ILLEGAL_SPACE = re.compile("[\x0b\x0c\x1c-\x1f]")
+
+
+def xml_safe(text: str) -> str:
+    """*text* with its lines and spacing as they are, but nothing XML 1.0 cannot carry, in NFC."""
+    # Removal first: dropping a control between a letter and its combining mark changes the NFC form.
+    return unicodedata.normalize("NFC", _XML_ILLEGAL_SPACE.sub(" ", _NEVER_TEXT.sub("", text)))
+
+
+def one_line(text: str) -> str:
+    """*text* as one line: XML-safe, NFC, every whitespace run one space, none at either end."""
+    return unicodedata.normalize("NFC", " ".join(_NEVER_TEXT.sub("", text).split()))
+
+
+def lines(text: str) -> list[str]:
+    """The lines of *text* as an editor shows them, each one `one_line`."""
+    return [one_line(line) for line in _LINE_BREAK.split(text)]
+
+
+def block(text: str) -> str:
+    """Several lines of *text*, each one `one_line`, LF-separated, blank lines at either end dropped."""
+    return "\n".join(lines(text)).strip("\n")
