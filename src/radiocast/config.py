@@ -6,6 +6,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -120,7 +121,11 @@ _FETCH_KEYS: dict[str, type | tuple[type, ...]] = {
     "read_timeout": (int, float),
     "retries": int,
     "max_size_mb": int,
+    "feed_deadline": (int, float),
+    "refuse": list,
 }
+# A DNS name in fetch.refuse, once IDNA-encoded (labels of letters, digits, "-" and "_").
+_HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*")
 
 
 def load_config(path: Path) -> PodcastConfig:
@@ -304,14 +309,48 @@ def _parse_audio(table: dict[str, Any], source: Path) -> AudioSettings:
 
 def _parse_fetch(table: dict[str, Any], source: Path) -> FetchSettings:
     _check_keys(table, _FETCH_KEYS, "fetch.", source)
-    names = {"connect_timeout": "connect_timeout_s", "read_timeout": "read_timeout_s"}
-    values = {names.get(k, k): v for k, v in table.items()}
-    for key, value in values.items():
+    names = {
+        "connect_timeout": "connect_timeout_s",
+        "read_timeout": "read_timeout_s",
+        "feed_deadline": "feed_deadline_s",
+    }
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "refuse":
+            values["refuse_networks"], values["refuse_hosts"] = _parse_refuse(value, source)
+            continue
         if (value <= 0 and key != "retries") or value < 0:
             raise ConfigError(
                 _("{source}: fetch.{key} = {value} must be positive").format(source=source, key=key, value=value)
             )
+        values[names.get(key, key)] = value
     return replace(FetchSettings(), **values)
+
+
+def _parse_refuse(entries: list[Any], source: Path) -> tuple[tuple[IPv4Network | IPv6Network, ...], tuple[str, ...]]:
+    """fetch.refuse → (networks, host names); each entry is an address, a network (CIDR) or a DNS name."""
+    networks: list[IPv4Network | IPv6Network] = []
+    hosts: list[str] = []
+    for entry in entries:
+        text = entry.strip().lower().rstrip(".") if isinstance(entry, str) else ""
+        try:
+            networks.append(ip_network(text, strict=False))
+            continue
+        except ValueError:
+            pass
+        try:
+            name = text.encode("idna").decode("ascii")
+        except UnicodeError:
+            name = ""
+        if not _HOST_NAME.fullmatch(name):
+            raise ConfigError(
+                _("{source}: fetch.refuse entry {entry!r} is not an IP address, a network or a host name").format(
+                    source=source, entry=entry
+                ),
+                hint=_('e.g. "169.254.0.0/16", "fd00:ec2::254" or "metadata.google.internal"'),
+            )
+        hosts.append(name)
+    return tuple(networks), tuple(hosts)
 
 
 def _check_keys(table: dict[str, Any], schema: dict[str, type | tuple[type, ...]], prefix: str, source: Path) -> None:

@@ -1,20 +1,35 @@
-"""HTTP plumbing for fetch: a Session with radiocast's retry policy, error translation, sniffing.
+"""HTTP plumbing for fetch: a Session with radiocast's retry and fetch policies, error translation, sniffing.
 
-Whatever requests or urllib3 raise becomes a FetchError here, its message naming the URL and
-its hint the fix; a TransientError is the kind worth running again later.
+Whatever requests or urllib3 raise becomes a FetchError here, its message naming the URL (with
+its credentials hidden: redact_url) and its hint the fix for what was being fetched (a Purpose);
+a TransientError is the kind worth running again later.
+
+The fetch policy: only http(s), also for redirect targets, and never a host that fetch.refuse
+lists or that resolves to an address in one of its networks (link-local and the cloud metadata
+services by default), checked before each request of a redirect chain is sent. The check
+resolves the name itself, so a DNS server that answers differently a moment later (rebinding)
+could still slip past it; it keeps a seed's or a redirect's URL off the metadata services.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import logging
 import socket
-from collections.abc import Callable
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import InvalidHeader, MaxRetryError, NameResolutionError, ReadTimeoutError
@@ -24,6 +39,7 @@ from urllib3.util.retry import Retry
 from radiocast.errors import FetchError
 from radiocast.i18n import N_, _
 from radiocast.models import FetchSettings
+from radiocast.urls import redact_url
 
 # The fetch stage's lines, under its name as before the split (filters and tests select by stage).
 log = logging.getLogger("radiocast.fetch")
@@ -37,9 +53,38 @@ BACKOFF_MAX_S = 30.0
 # 501 and 505 say the server will never serve this request: retrying only wastes time.
 _RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
 SNIFF_BYTES = 4  # an MPEG frame header; "ID3" needs 3
-# Translated where they are raised (the language is chosen after import).
-HINT_URL = N_("check the audio URL in the seed (does it open in a browser?)")
-HINT_LATER = N_("run publish again later; a partial download is resumed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Purpose:
+    """What is being fetched, as the hints say it (msgids, translated where raised: the language is chosen after import)."""
+
+    url: str  # the URL, or what it serves, is wrong
+    later: str  # the network or the server failed: worth another try
+    denied: str  # HTTP 401/403
+    busy: str  # HTTP 429
+    failing: str  # HTTP 5xx
+
+
+AUDIO = Purpose(
+    url=N_("check the audio URL in the seed (does it open in a browser?)"),
+    later=N_("run publish again later; a partial download is resumed"),
+    denied=N_("the server refuses this file; check the audio URL in the seed (does it open in a browser?)"),
+    busy=N_("the server is rate-limiting downloads; run publish again later"),
+    failing=N_("the server is failing; run publish again later"),
+)
+FEED = Purpose(
+    url=N_("check the feed's URL (does it open in a browser?)"),
+    later=N_("check the network connection and try again later"),
+    denied=N_("the server refuses this feed; check the feed's URL, or ask its publisher for access"),
+    busy=N_("the server is rate-limiting requests; try again in a few minutes"),
+    failing=N_("the feed's server is failing; try again later"),
+)
+_HINT_TLS = N_(
+    "the site's HTTPS certificate is not trusted: the site must fix it "
+    "(if this computer's CA certificates are outdated, update them or name a bundle in REQUESTS_CA_BUNDLE)"
+)
+_HINT_REFUSED = N_("if this server is really safe to fetch from, remove {entry} from fetch.refuse in podcast.toml")
 
 
 class TransientError(FetchError):
@@ -47,17 +92,30 @@ class TransientError(FetchError):
 
 
 class CutOffError(Exception):
-    """The body stopped early; the .part holds what arrived and may be resumed."""
+    """The body stopped early; the .part holds what arrived and may be resumed.
 
-    def __init__(self, cause: object, *, timed_out: bool) -> None:
-        super().__init__(str(root_cause(cause) if isinstance(cause, BaseException) else cause))
+    *clean*: the response itself ended normally, only short of the file (a Range answer
+    shorter than its Content-Range says), rather than the connection failing.
+    """
+
+    def __init__(self, cause: object, *, timed_out: bool, clean: bool = False) -> None:
+        super().__init__(redact_url(str(root_cause(cause) if isinstance(cause, BaseException) else cause)))
         self.timed_out = timed_out
+        self.clean = clean
+
+
+class _RetryAfterTooLongError(Exception):
+    """Raised inside urllib3 by _Retry; send() turns it into a TransientError with the right hint."""
+
+    def __init__(self, status: int, asked: str) -> None:
+        super().__init__(status, asked)
+        self.status, self.asked = status, asked
 
 
 class _Retry(Retry):
     """urllib3's Retry that logs each retry and refuses an absurd Retry-After."""
 
-    url: str = ""
+    url: str = ""  # redacted, for the log
     limit: int = 0
 
     def new(self, **kw: Any) -> Self:
@@ -74,12 +132,15 @@ class _Retry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
-        if error is not None and caused_by(error, (NameResolutionError,)):
-            # Offline, or a mistyped host: waiting through every retry only delays the answer.
+        if error is not None and (
+            caused_by(error, (NameResolutionError, ssl.SSLCertVerificationError)) or _not_http(error)
+        ):
+            # Offline, a mistyped host, an untrusted certificate, a port that does not speak HTTP:
+            # waiting through every retry only delays the answer.
             raise MaxRetryError(_pool, url or self.url, error)  # type: ignore[arg-type]
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         if error is not None:
-            why = str(root_cause(error))
+            why = redact_url(str(root_cause(error)))
         elif response is not None:
             why = f"HTTP {response.status}"
             if after := response.headers.get("Retry-After"):
@@ -96,19 +157,96 @@ class _Retry(Retry):
             return None  # unparseable: fall back to our own backoff
         if seconds is not None and seconds > RETRY_AFTER_MAX_S:
             # Raised inside urllib3 after the response was drained; requests lets it through.
-            asked = response.headers.get("Retry-After", "").strip()
-            wait = _("{seconds} s").format(seconds=asked) if asked.isdigit() else _("until {time}").format(time=asked)
-            raise TransientError(
-                _(
-                    "GET {url} returned HTTP {status} asking to wait {wait} before retrying, over radiocast's {limit:g} s limit"
-                ).format(url=self.url, status=response.status, wait=wait, limit=RETRY_AFTER_MAX_S),
-                hint=_(HINT_LATER),
-            )
+            raise _RetryAfterTooLongError(response.status, response.headers.get("Retry-After", "").strip())
         return seconds
 
 
-def open_session(url: str, settings: FetchSettings, user_agent: str, backoff_factor: float) -> requests.Session:
-    """A Session for one download (Sessions are not thread-safe) with our retry policy mounted."""
+class FetchSession(requests.Session):
+    """A Session for one URL that checks the fetch policy before sending each request, redirects included."""
+
+    def __init__(self, url: str, settings: FetchSettings, purpose: Purpose) -> None:
+        super().__init__()
+        self.origin, self.settings, self.purpose = url, settings, purpose
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        target = request.url or ""
+        method = request.method or "GET"
+        # requests follows redirects by calling send() again with allow_redirects=False.
+        redirected = kwargs.get("allow_redirects") is False
+        parts = urlsplit(target)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = None  # out of range: requests refuses the URL in its own words
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(
+                _("{method} {url} redirects to {target}, which is not an http(s) URL").format(
+                    method=method, url=redact_url(self.origin), target=redact_url(target)
+                ),
+                hint=_(self.purpose.url),
+            )
+        # Through a proxy the proxy resolves the name: only the name itself can be checked here.
+        proxied = bool(select_proxy(target, kwargs.get("proxies") or {}))
+        try:
+            why = _refusal(parts.hostname, port, self.settings, resolve=not proxied)
+        except OSError as e:
+            raise TransientError(_connection_message(method, target, e), hint=_(self.purpose.later)) from e
+        if why is not None:
+            reason, entry = why
+            if redirected:
+                message = _("{method} {url} redirects to {target}, which is refused: {reason}").format(
+                    method=method, url=redact_url(self.origin), target=redact_url(target), reason=reason
+                )
+            else:
+                # The URL as written (requests lower-cases the host), so the user finds it in the seed.
+                message = _("{method} {url} is refused: {reason}").format(
+                    method=method, url=redact_url(self.origin), reason=reason
+                )
+            raise FetchError(message, hint=_(_HINT_REFUSED).format(entry=entry))
+        return super().send(request, **kwargs)
+
+
+def _refusal(host: str, port: int | None, settings: FetchSettings, *, resolve: bool) -> tuple[str, str] | None:
+    """(why, the fetch.refuse entry) when *host* may not be fetched from; None when it may.
+
+    Raises:
+        OSError: *host* does not resolve (socket.gaierror).
+    """
+    name = host.rstrip(".").lower()
+    for refused in settings.refuse_hosts:
+        if name == refused or name.endswith("." + refused):
+            return _("{host} is in fetch.refuse ({entry})").format(host=host, entry=refused), refused
+    try:
+        addresses: list[IPv4Address | IPv6Address] = [ip_address(name)]
+        literal = True
+    except ValueError:
+        if not resolve:
+            return None
+        try:
+            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        except UnicodeError:
+            return None  # not a name IDNA can encode: requests says so in its own words
+        addresses = [ip_address(info[4][0]) for info in infos]
+        literal = False
+    for address in addresses:
+        # ::ffff:169.254.169.254 reaches the IPv4 address.
+        plain = address.ipv4_mapped if isinstance(address, IPv6Address) and address.ipv4_mapped else address
+        for network in settings.refuse_networks:
+            if plain in network:
+                entry = str(network)
+                if literal:
+                    return _("{host} is in fetch.refuse ({entry})").format(host=host, entry=entry), entry
+                why = _("{host} resolves to {address}, in fetch.refuse ({entry})").format(
+                    host=host, address=plain, entry=entry
+                )
+                return why, entry
+    return None
+
+
+def open_session(
+    url: str, settings: FetchSettings, user_agent: str, backoff_factor: float, purpose: Purpose = AUDIO
+) -> FetchSession:
+    """A Session for one download (Sessions are not thread-safe) with our retry and fetch policies."""
     retry = _Retry(
         total=settings.retries,
         allowed_methods=frozenset({"GET", "HEAD"}),
@@ -119,8 +257,8 @@ def open_session(url: str, settings: FetchSettings, user_agent: str, backoff_fac
         raise_on_status=False,
         respect_retry_after_header=True,
     )
-    retry.url, retry.limit = url, settings.retries
-    session = requests.Session()
+    retry.url, retry.limit = redact_url(url), settings.retries
+    session = FetchSession(url, settings, purpose)
     session.headers["User-Agent"] = user_agent
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
@@ -129,49 +267,96 @@ def open_session(url: str, settings: FetchSettings, user_agent: str, backoff_fac
 
 
 def send(
-    session: requests.Session, method: str, url: str, headers: dict[str, str], settings: FetchSettings
+    session: FetchSession,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    settings: FetchSettings,
+    *,
+    timeout: tuple[float, float] | None = None,
 ) -> requests.Response:
-    """Send one request, streaming; requests' and urllib3's exceptions become FetchErrors here."""
-    timeout = (settings.connect_timeout_s, settings.read_timeout_s)
+    """Send one request, streaming; requests' and urllib3's exceptions become FetchErrors here.
+
+    *timeout* (connect, read) defaults to the settings' timeouts.
+    """
+    timeout = timeout or (settings.connect_timeout_s, settings.read_timeout_s)
+    purpose, shown = session.purpose, redact_url(url)
     try:
         return session.request(method, url, headers=headers, stream=True, timeout=timeout)
+    except _RetryAfterTooLongError as e:
+        wait = _("{seconds} s").format(seconds=e.asked) if e.asked.isdigit() else _("until {time}").format(time=e.asked)
+        raise TransientError(
+            _(
+                "{method} {url} returned HTTP {status} asking to wait {wait} before retrying, over radiocast's {limit:g} s limit"
+            ).format(method=method, url=shown, status=e.status, wait=wait, limit=RETRY_AFTER_MAX_S),
+            hint=_(purpose.busy if e.status == 429 else purpose.failing),
+        ) from e
     except requests.ConnectTimeout as e:
         raise TransientError(
             _("connection to {host} timed out after {timeout:g} s ({method} {url}; fetch.connect_timeout)").format(
-                host=_host(url), timeout=timeout[0], method=method, url=url
+                host=_host(url), timeout=timeout[0], method=method, url=shown
             ),
-            hint=_(HINT_LATER),
+            hint=_(purpose.later),
         ) from e
     except requests.ReadTimeout as e:
-        raise TransientError(_read_timeout_message(method, url, timeout[1]), hint=_(HINT_LATER)) from e
+        raise TransientError(_read_timeout_message(method, url, timeout[1]), hint=_(purpose.later)) from e
     except requests.TooManyRedirects as e:
         raise FetchError(
-            _("{method} {url} redirects too many times").format(method=method, url=url), hint=_(HINT_URL)
+            _("{method} {url} redirects too many times").format(method=method, url=shown), hint=_(purpose.url)
         ) from e
     except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL) as e:
         raise FetchError(
-            _("{method} {url} leads to an unusable URL ({error})").format(method=method, url=url, error=e),
-            hint=_(HINT_URL),
+            _("{method} {url} leads to an unusable URL ({error})").format(
+                method=method, url=shown, error=redact_url(str(e))
+            ),
+            hint=_(purpose.url),
         ) from e
     except requests.exceptions.SSLError as e:
+        untrusted = caused_by(e, (ssl.SSLCertVerificationError,))
         raise FetchError(
             _("TLS to {host} failed for {method} {url} ({cause})").format(
-                host=_host(url), method=method, url=url, cause=root_cause(e)
+                host=_host(url), method=method, url=shown, cause=redact_url(str(root_cause(e)))
             ),
-            hint=_(HINT_URL),
+            hint=_(_HINT_TLS if untrusted else purpose.url),
         ) from e
     except requests.ConnectionError as e:
+        if _not_http(e):
+            raise FetchError(
+                _("{method} {url}: the server's answer is not HTTP ({cause})").format(
+                    method=method, url=shown, cause=redact_url(str(root_cause(e)))
+                ),
+                hint=_(purpose.url),
+            ) from e
         # Once urllib3's read retries run out, requests reports a timeout as a ConnectionError.
         if caused_by(e, (ReadTimeoutError,)):
-            raise TransientError(_read_timeout_message(method, url, timeout[1]), hint=_(HINT_LATER)) from e
-        raise TransientError(_connection_message(method, url, e), hint=_(HINT_LATER)) from e
+            raise TransientError(_read_timeout_message(method, url, timeout[1]), hint=_(purpose.later)) from e
+        raise TransientError(_connection_message(method, url, e), hint=_(purpose.later)) from e
     except (requests.RequestException, Urllib3Error) as e:
         raise FetchError(
-            _("{method} {url} failed: {cause}").format(method=method, url=url, cause=root_cause(e)), hint=_(HINT_URL)
+            _("{method} {url} failed: {cause}").format(method=method, url=shown, cause=redact_url(str(root_cause(e)))),
+            hint=_(purpose.url),
         ) from e
 
 
-def check_url(url: str) -> None:
+def read_chunk(response: requests.Response, size: int, *, decode: bool) -> bytes:
+    """Up to *size* bytes of the body from at most one read of the network; b"" at its end.
+
+    Raises:
+        urllib3.exceptions.HTTPError, OSError: the connection failed or the body is cut off.
+    """
+    raw: BaseHTTPResponse = response.raw
+    return raw.read1(size, decode_content=decode)
+
+
+def interrupt(response: requests.Response) -> None:
+    """Make a read of *response* blocked in another thread return at once (urllib3's shutdown)."""
+    raw: BaseHTTPResponse = response.raw
+    # A response already finished has given its connection back: nothing is blocked then.
+    with contextlib.suppress(RuntimeError, ValueError, OSError):
+        raw.shutdown()
+
+
+def check_url(url: str, purpose: Purpose = AUDIO) -> None:
     try:
         parts = urlsplit(url)
         ok = parts.scheme in ("http", "https") and bool(parts.hostname)
@@ -179,9 +364,33 @@ def check_url(url: str) -> None:
         ok = False
     if not ok:
         raise FetchError(
-            _("cannot download {url!r}: only http:// and https:// URLs are supported").format(url=url),
-            hint=_(HINT_URL),
+            _("cannot download {url!r}: only http:// and https:// URLs are supported").format(url=redact_url(url)),
+            hint=_(purpose.url),
         )
+
+
+def strong_validator(headers: Mapping[str, str]) -> str | None:
+    """What If-Range may carry to resume this response's body (RFC 9110 §13.1.5); None: nothing safe.
+
+    A strong ETag; else, when there is no ETag at all, a Last-Modified the response's Date shows
+    to be at least a second old, which makes it strong (§8.8.2.2). A weak ETag or a date that
+    may name two versions written within one second could splice two files together.
+    """
+    etag = headers.get("ETag", "").strip()
+    if etag:
+        return None if etag.startswith("W/") else etag
+    modified, date = _http_date(headers.get("Last-Modified")), _http_date(headers.get("Date"))
+    if modified is None or date is None or date - modified < timedelta(seconds=1):
+        return None
+    return headers["Last-Modified"].strip()
+
+
+def _http_date(value: str | None) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value or "")
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def is_mpeg_start(head: bytes) -> bool:
@@ -219,7 +428,7 @@ def sniff(url: str, head: bytes, response: requests.Response, accepts: Callable[
         what = _("data that is not MP3 audio (it starts with {head}; Content-Type: {content_type})").format(
             head=head[:8].hex(" "), content_type=content_type or _("none")
         )
-    raise FetchError(_("GET {url} returned {what}").format(url=url, what=what), hint=_(HINT_URL))
+    raise FetchError(_("GET {url} returned {what}").format(url=redact_url(url), what=what), hint=_(AUDIO.url))
 
 
 def content_length(response: requests.Response) -> int | None:
@@ -239,42 +448,43 @@ def content_range(value: str) -> tuple[int | None, int | None]:
     return (int(start) if start.isdigit() else None), (int(size) if size.isdigit() else None)
 
 
-def status_error(url: str, response: requests.Response, retries: int) -> FetchError:
+def status_error(url: str, response: requests.Response, retries: int, purpose: Purpose = AUDIO) -> FetchError:
     status = response.status_code
     method, answer = response.request.method, f"{status} {response.reason or ''}".rstrip()
-    if response.url != url:
+    if response.history:
         message = _("{method} {url} (redirected to {target}) returned HTTP {status}").format(
-            method=method, url=url, target=response.url, status=answer
+            method=method, url=redact_url(url), target=redact_url(response.url), status=answer
         )
     else:
-        message = _("{method} {url} returned HTTP {status}").format(method=method, url=url, status=answer)
+        message = _("{method} {url} returned HTTP {status}").format(method=method, url=redact_url(url), status=answer)
     if status in (401, 403):
-        return FetchError(message, hint=_("the server refuses this file; {advice}").format(advice=_(HINT_URL)))
+        return FetchError(message, hint=_(purpose.denied))
     if status not in _RETRY_STATUSES:
-        return FetchError(message, hint=_(HINT_URL))
+        return FetchError(message, hint=_(purpose.url))
     message = _("{message}, still after {retries} retries").format(message=message, retries=retries)
-    if status == 429:
-        hint = _("the server is rate-limiting downloads; {advice}").format(advice=_(HINT_LATER))
-    else:
-        hint = _("the server is failing; {advice}").format(advice=_(HINT_LATER))
     # Transient: a .part from an earlier run is kept for the next attempt.
-    return TransientError(message, hint=hint)
+    return TransientError(message, hint=_(purpose.busy if status == 429 else purpose.failing))
+
+
+def _not_http(error: BaseException) -> bool:
+    """The server answered, but not with an HTTP status line (a closed connection is another matter)."""
+    return caused_by(error, (http.client.BadStatusLine,)) and not caused_by(error, (http.client.RemoteDisconnected,))
 
 
 def _read_timeout_message(method: str, url: str, seconds: float) -> str:
     return _(
         "{method} {url} timed out after {seconds:g} s waiting for the server to answer (fetch.read_timeout)"
-    ).format(method=method, url=url, seconds=seconds)
+    ).format(method=method, url=redact_url(url), seconds=seconds)
 
 
 def _connection_message(method: str, url: str, error: BaseException) -> str:
-    host = _host(url)
+    host, shown = _host(url), redact_url(url)
     if caused_by(error, (ConnectionRefusedError,)):
-        return _("connection to {host} refused ({method} {url})").format(host=host, method=method, url=url)
+        return _("connection to {host} refused ({method} {url})").format(host=host, method=method, url=shown)
     if caused_by(error, (socket.gaierror,)):
-        return _("cannot resolve {host} ({method} {url})").format(host=urlsplit(url).hostname, method=method, url=url)
+        return _("cannot resolve {host} ({method} {url})").format(host=urlsplit(url).hostname, method=method, url=shown)
     return _("connection to {host} failed ({method} {url}): {cause}").format(
-        host=host, method=method, url=url, cause=root_cause(error)
+        host=host, method=method, url=shown, cause=redact_url(str(root_cause(error)))
     )
 
 
@@ -285,9 +495,9 @@ def cut_off_message(url: str, size: int, total: int | None, error: CutOffError, 
     if error.timed_out:
         return _(
             "GET {url} timed out after {seconds:g} s without data (fetch.read_timeout), {attempts} attempts, {got} received"
-        ).format(url=url, seconds=settings.read_timeout_s, attempts=attempts, got=got)
+        ).format(url=redact_url(url), seconds=settings.read_timeout_s, attempts=attempts, got=got)
     return _("GET {url} was cut off {attempts} times ({error}), {got} received").format(
-        url=url, attempts=attempts, error=error, got=got
+        url=redact_url(url), attempts=attempts, error=error, got=got
     )
 
 
@@ -325,7 +535,9 @@ def root_cause(error: object) -> object:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc
+    """host:port as the messages show it (never the credentials a URL may carry)."""
+    parts = urlsplit(url)
+    return parts.netloc.rpartition("@")[2]
 
 
 def human_size(size: int | None) -> str:

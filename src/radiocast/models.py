@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,12 +37,24 @@ class AudioSettings:
     ffmpeg: str | None = None
 
 
+# Never fetched from unless [fetch] refuse says otherwise: link-local addresses (where the cloud
+# metadata services that hand out credentials answer) and those services' other addresses and names.
+REFUSED_NETWORKS: tuple[IPv4Network | IPv6Network, ...] = tuple(
+    ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32")
+)
+REFUSED_HOSTS: tuple[str, ...] = ("metadata.google.internal", "metadata.goog", "metadata", "instance-data")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FetchSettings:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
     retries: int = 5
     max_size_mb: int = 1024
+    # A whole feed download (validate URL), however the server trickles it.
+    feed_deadline_s: float = 120.0
+    refuse_networks: tuple[IPv4Network | IPv6Network, ...] = REFUSED_NETWORKS
+    refuse_hosts: tuple[str, ...] = REFUSED_HOSTS  # lower case; a name refuses its subdomains too
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

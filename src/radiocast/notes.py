@@ -16,6 +16,7 @@ from typing import Final
 
 from radiocast.models import Episode, Kind, Role, Speaker
 from radiocast.text import one_line, xml_safe
+from radiocast.urls import public_url
 
 # The feed stage's lines, under its name as before the split (filters and tests select by stage).
 log = logging.getLogger("radiocast.feed")
@@ -142,7 +143,7 @@ def _source(ep: Episode) -> str | None:
     if not site:
         return None
     label = _escape(f"{SOURCE_LABEL}: ")
-    url = xml_safe(ep.source_url.strip())
+    url = xml_safe(public_url(ep.source_url.strip()))
     if url.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in url):
         return f'<p>{label}<a href="{html.escape(url, quote=True)}">{_escape(site)}</a></p>'
     return f"<p>{label}{_escape(site)}</p>"

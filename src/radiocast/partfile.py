@@ -14,7 +14,12 @@ from radiocast.httpclient import CHUNK_BYTES, SNIFF_BYTES
 
 @dataclass(slots=True)
 class PartFile:
-    """``dest.part``: always a genuine prefix of the representation its .part.json names."""
+    """``dest.part``: always a genuine prefix of the representation its .part.json names.
+
+    It is resumable only under a strong validator (*validator*, sent as If-Range): with a
+    weak ETag, a weak date or none, a file replaced by another of the same length would
+    have its new tail joined to the old prefix (RFC 9110 §13.1.5, §15.3.7.3).
+    """
 
     url: str
     path: Path
@@ -24,15 +29,12 @@ class PartFile:
     sha: hashlib._Hash = field(default_factory=hashlib.sha256)
     etag: str | None = None
     last_modified: str | None = None
+    validator: str | None = None  # the strong ETag or Last-Modified that If-Range carries
     total: int | None = None
-    resumable: bool = False
 
     @property
-    def validator(self) -> str | None:
-        """What If-Range may carry: a strong ETag, else Last-Modified (RFC 9110 §13.1.5)."""
-        if self.etag and not self.etag.startswith("W/"):
-            return self.etag
-        return self.last_modified
+    def resumable(self) -> bool:
+        return self.validator is not None
 
     @classmethod
     def open(cls, url: str, dest: Path, accepts: Callable[[bytes], bool]) -> PartFile:
@@ -52,19 +54,15 @@ class PartFile:
         if not isinstance(meta, dict) or meta.get("url") != url:
             part.discard()
             return part
-        etag, last_modified, total = (
-            meta.get("etag"),
-            meta.get("last_modified"),
-            meta.get("total"),
-        )
-        if not (_optional(etag, str) and _optional(last_modified, str) and _optional(total, int)):
+        etag, last_modified, validator, total = (meta.get(k) for k in ("etag", "last_modified", "validator", "total"))
+        # A record without a strong validator (older radiocast wrote such) is never resumed.
+        if not (_optional(etag, str) and _optional(last_modified, str) and isinstance(validator, str)):
             part.discard()
             return part
-        part.etag, part.last_modified, part.total = etag, last_modified, total
-        part.resumable = meta.get("resumable") is True
-        if not part.resumable or size < SNIFF_BYTES or (part.total is not None and size > part.total):
+        if not _optional(total, int) or size < SNIFF_BYTES or (total is not None and size > total):
             part.discard()
             return part
+        part.etag, part.last_modified, part.validator, part.total = etag, last_modified, validator, total
         with part.path.open("rb") as f:
             head = f.read(SNIFF_BYTES)
             if not part.accepts(head):
@@ -76,25 +74,14 @@ class PartFile:
         part.size = size
         return part
 
-    def begin(
-        self,
-        *,
-        total: int | None,
-        etag: str | None,
-        last_modified: str | None,
-        encoded: bool,
-    ) -> None:
-        """Record what the (empty) .part is about to hold, before any byte of it is written."""
-        self.total, self.etag, self.last_modified = total, etag, last_modified
-        # Ranges of a content-coded body count coded bytes: resuming such a download is unsafe.
-        self.resumable = not encoded and (self.validator is not None or total is not None)
-        record = {
-            "url": self.url,
-            "etag": etag,
-            "last_modified": last_modified,
-            "total": total,
-            "resumable": self.resumable,
-        }
+    def begin(self, *, total: int | None, etag: str | None, last_modified: str | None, validator: str | None) -> None:
+        """Record what the (empty) .part is about to hold, before any byte of it is written.
+
+        *validator* is None when the body may not be resumed (see strong_validator, and a
+        content-coded body, whose ranges would count coded bytes).
+        """
+        self.total, self.etag, self.last_modified, self.validator = total, etag, last_modified, validator
+        record = {"url": self.url, "etag": etag, "last_modified": last_modified, "validator": validator, "total": total}
         write_atomic(self.meta, json.dumps(record).encode())
         self.path.write_bytes(b"")
 
@@ -106,7 +93,7 @@ class PartFile:
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
         self.meta.unlink(missing_ok=True)
-        self.size, self.sha, self.resumable = 0, hashlib.sha256(), False
+        self.size, self.sha, self.validator = 0, hashlib.sha256(), None
 
 
 def _optional(value: object, kind: type) -> bool:

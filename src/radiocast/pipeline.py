@@ -30,6 +30,7 @@ from radiocast.models import Channel, Episode, EpisodeState, Kind, PodcastConfig
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
 from radiocast.site import build_site
+from radiocast.urls import public_url, redact_url
 from radiocast.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def read_source(ws: Workspace, path: Path, seed: str, config: PodcastConfig) -> 
             seed=seed,
             kind=Kind.ARTICLE,
             # An article with no MP3 to link (narrated) is identified by its seed.
-            identity=article.audio_url or f"article:{seed}",
+            identity=public_url(article.audio_url) or f"article:{seed}",
             title=article.title,
             published=article.published,
             summary=article.lead,
@@ -250,7 +251,7 @@ def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, r
     if guid in claimed:
         raise SeedError(
             _("{seed}: links the same audio as {claimed} ({audio})").format(
-                seed=seed, claimed=claimed[guid], audio=source.audio
+                seed=seed, claimed=claimed[guid], audio=redact_url(source.audio)
             ),
             hint=_("remove one of the two seeds"),
         )

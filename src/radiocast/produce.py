@@ -25,6 +25,7 @@ from radiocast.notes import MACHINE_READ_NOTE
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
 from radiocast.tagging import EpisodeTags, write_tags
 from radiocast.transcripts import Cue, parse_transcript_file
+from radiocast.urls import public_url
 from radiocast.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -317,7 +318,7 @@ def _tags(
         album=config.title,
         date=episode.published,
         comment=f"{MACHINE_READ_NOTE} {source.summary}".strip() if machine_read else source.summary,
-        source_url=source.audio if source.is_remote else None,
+        source_url=public_url(source.audio) if source.is_remote else None,
         feed_url=config.feed_url,
         guid=episode.guid,
         copyright=config.copyright,

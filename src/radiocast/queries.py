@@ -10,9 +10,10 @@ from radiocast.catalog import Catalog
 from radiocast.config import load_config
 from radiocast.cover import check_cover
 from radiocast.errors import ConfigError
-from radiocast.fetch import fetch_bytes, remote_size
+from radiocast.fetch import remote_size
 from radiocast.i18n import _
 from radiocast.models import EpisodeState, FetchSettings
+from radiocast.safexml import read_feed
 from radiocast.validate import APPLE, Problem, Severity, validate_feed
 from radiocast.workspace import Workspace
 
@@ -78,16 +79,7 @@ def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
         path = None
     else:
         path = Path(feed)
-    if path is None:
-        data = fetch_bytes(feed or "", settings)
-    else:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise ConfigError(
-                _("cannot read the feed {path} ({reason})").format(path=path, reason=e.strerror),
-                hint=_("run `radiocast publish` first"),
-            ) from e
+    data = read_feed(path or feed or "", settings)
 
     def enclosure_size(url: str) -> int | None:
         if config is not None and url.startswith(config.base_url):
@@ -97,7 +89,7 @@ def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
             return remote_size(url, settings)
         return None
 
-    problems = validate_feed(data, enclosure_size=enclosure_size)
+    problems = validate_feed(data, source=str(path or feed), enclosure_size=enclosure_size)
     if feed is None and config is not None:
         # The workspace's own feed: its cover file is here to check too (the feed only names it).
         problems += [

@@ -15,6 +15,7 @@ from radiocast.i18n import N_, _
 from radiocast.models import Article, Chapter, Recording, Role, Speaker
 from radiocast.text import block, one_line
 from radiocast.text import lines as text_lines
+from radiocast.urls import redact_url
 
 ARTICLE_SUFFIXES = (".txt",)
 
@@ -90,7 +91,9 @@ def parse_article(text: str, *, seed: str, tz: ZoneInfo, require_audio: bool = T
     parts = urlsplit(audio_url)
     if audio_url and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise SeedError(
-            _("{seed}: audio URL {audio_url!r} is not an http(s) URL").format(seed=seed, audio_url=audio_url),
+            _("{seed}: audio URL {audio_url!r} is not an http(s) URL").format(
+                seed=seed, audio_url=redact_url(audio_url)
+            ),
             hint=_("link the MP3 over http or https"),
         )
 

@@ -28,6 +28,7 @@ from radiocast.feed import STYLESHEET_HREF
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, Kind, Role
 from radiocast.notes import CHAPTERS_HEADING, GUESTS_HEADING, HOSTS_HEADING, MACHINE_READ_NOTE, SOURCE_LABEL
+from radiocast.urls import public_url
 from radiocast.workspace import FEEDS_DIR, episode_page_path, index_page_path
 
 log = logging.getLogger(__name__)
@@ -301,10 +302,11 @@ def _source(ep: Episode) -> _Source | None:
     site = _line(ep.source_site)
     if ep.kind is not Kind.ARTICLE or not site:
         return None
-    parts = urlsplit(ep.source_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in ep.source_url.strip()):
+    url = public_url(ep.source_url.strip())
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
         return _Source(site=site, home=None, audio=None)
-    return _Source(site=site, home=f"{parts.scheme}://{parts.netloc}/", audio=ep.source_url.strip())
+    return _Source(site=site, home=f"{parts.scheme}://{parts.netloc}/", audio=url)
 
 
 # --- text -------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from radiocast.i18n import _
+from radiocast.safexml import MalformedFeedError, parse_feed
 from radiocast.validate_channel import ChannelRules
 from radiocast.validate_common import (
     APPLE,
@@ -54,27 +55,32 @@ _DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\?>")
 _DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 
 
-def validate_feed(feed: bytes, *, enclosure_size: Callable[[str], int | None] | None = None) -> list[Problem]:
+def validate_feed(
+    feed: bytes,
+    *,
+    source: str | None = None,
+    enclosure_size: Callable[[str], int | None] | None = None,
+) -> list[Problem]:
     """Check an RSS feed; problems come in document order: the XML, the channel, then each item.
 
     *enclosure_size(url)* gives the real size of the file behind an enclosure URL, or None when
-    it can't tell; when given, an enclosure ``length`` that differs is an error.
+    it can't tell; when given, an enclosure ``length`` that differs is an error. A feed that
+    safexml.parse_feed refuses (too big, a DTD) raises its FeedError naming *source*: that is
+    no lint finding, and nothing of it is looked at.
     """
     linter = _Linter(enclosure_size)
-    linter.check(feed)
+    linter.check(feed, source or _("the feed"))
     return linter.problems
 
 
 class _Linter(ChannelRules, ItemRules):
     """The whole feed: the XML document and <rss>, then the channel's and the items' rules."""
 
-    def check(self, feed: bytes) -> None:
-        # A parser per call (lxml parsers are not thread-safe); no entities, DTDs or network: the feed may be anyone's.
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    def check(self, feed: bytes, source: str) -> None:
         try:
-            root = etree.fromstring(feed, parser)
-        except etree.XMLSyntaxError as e:
-            self.error("xml.wellformed", _("the feed is not well-formed XML: {error}").format(error=e), XML)
+            root = parse_feed(feed, source=source)
+        except MalformedFeedError as e:
+            self.error("xml.wellformed", _("the feed is not well-formed XML: {error}").format(error=e.detail), XML)
             return
         self.check_encoding(feed)
         if etree.QName(root).localname != "rss" or etree.QName(root).namespace is not None:
@@ -141,10 +147,9 @@ class _Linter(ChannelRules, ItemRules):
     def check_namespaces(self, root: etree._Element) -> None:
         declared: set[tuple[str, str]] = set()
         used: set[str] = set()
-        for node in root.iter():
-            if isinstance(node.tag, str):
-                declared.update((prefix or "", uri) for prefix, uri in node.nsmap.items())
-                used.add(etree.QName(node).namespace or "")
+        for node in root.iter(etree.Element):
+            declared.update((prefix or "", uri) for prefix, uri in node.nsmap.items())
+            used.add(etree.QName(node).namespace or "")
         for prefix, uri in sorted(declared):
             for name, canonical in CANONICAL_NS.items():
                 if uri == canonical or (prefix != name and uri.lower().rstrip("/") != canonical.lower().rstrip("/")):

@@ -100,7 +100,7 @@ class ChannelRules(Rules):
             value = text_of(ch.find(name))
             if value is not None:
                 self.check_date(value, _("{where}'s <{name}>").format(where=where, name=name), f"channel.{name}")
-        self.check_nfc((child for child in ch if child.tag != "item"), where)
+        self.check_nfc((child for child in ch.iterchildren(etree.Element) if child.tag != "item"), where)
 
     def check_language(self, language: str | None) -> None:
         if not language:

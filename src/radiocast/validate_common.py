@@ -128,11 +128,12 @@ class Rules:
             else:
                 self.warning(rule, _("{where} has no <description>").format(where=where), APPLE)
             return
-        if len(element):
+        child = first_child(element)
+        if child is not None:
             self.error(
                 rule,
                 _("{where}: <description> contains XML elements (<{tag}>); put HTML inside CDATA").format(
-                    where=where, tag=tag_of(element[0])
+                    where=where, tag=tag_of(child)
                 ),
                 RSS,
             )
@@ -199,9 +200,7 @@ class Rules:
 
     def check_nfc(self, elements: Iterable[etree._Element], where: str) -> None:
         for element in elements:
-            for node in element.iter():
-                if not isinstance(node.tag, str):
-                    continue
+            for node in element.iter(etree.Element):
                 sample = next(
                     (
                         word
@@ -227,6 +226,11 @@ def text_of(element: etree._Element | None) -> str | None:
     if element is None:
         return None
     return (element.text or "").strip()
+
+
+def first_child(element: etree._Element) -> etree._Element | None:
+    """The element's first child element: comments, PIs and entity references are not elements."""
+    return next(element.iterchildren(etree.Element), None)
 
 
 def tag_of(element: etree._Element) -> str:

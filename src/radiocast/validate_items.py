@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from radiocast.i18n import _
-from radiocast.validate_common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, tag_of, text_of
+from radiocast.validate_common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, first_child, tag_of, text_of
 
 # Apple: "the file extension decides acceptance"; each accepted extension with its type.
 APPLE_MEDIA = {
@@ -38,11 +38,12 @@ class ItemRules(Rules):
             where = _("item {guid}").format(guid=guid)
         else:
             where = _("item #{index}").format(index=index)
-        if title_element is not None and len(title_element):
+        title_child = first_child(title_element) if title_element is not None else None
+        if title_child is not None:
             self.error(
                 "item.title.html",
                 _("{where}: <title> contains XML elements (<{tag}>); titles are plain text").format(
-                    where=where, tag=tag_of(title_element[0])
+                    where=where, tag=tag_of(title_child)
                 ),
                 "FEED-SPEC §3",
             )

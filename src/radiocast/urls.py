@@ -1,0 +1,25 @@
+"""URLs as shown and as published: credentials a station writes into a URL go to its server and nowhere else."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+# Userinfo in any URL of a text: from the scheme to the authority's last "@".
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#'\"<>]*@")
+
+
+def redact_url(text: str) -> str:
+    """*text* with the credentials of every URL in it hidden: ``https://user:pass@host/x`` → ``https://***@host/x``."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+def public_url(url: str) -> str:
+    """*url* without its userinfo, for the feed, the pages, the ID3 tags and the episode's identity.
+
+    A listener cannot use a station's password, and a changed password must not make a new episode.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
