@@ -185,7 +185,9 @@ class _Preview:
         except ValueError:
             raise NotFound() from None  # a symlink pointing out of the workspace
         # Both names count: ".radiocast/x" via a public symlink, or a public file via a hidden one.
-        if not public.parts or _private(public.parts) or _private(inside.parts) or not real.is_file():
+        # os.path.isfile, not Path.is_file (which raises ENAMETOOLONG): a name too long for the disk is a 404.
+        is_file = os.path.isfile(real)  # noqa: PTH113
+        if not public.parts or _private(public.parts) or _private(inside.parts) or not is_file:
             raise NotFound()
         return real, public
 
@@ -237,6 +239,10 @@ def _private(parts: Iterable[str]) -> bool:
 
 class _QuietHandler(WSGIRequestHandler):
     """Request lines go to logging at DEBUG, not to stderr in colour."""
+
+    # Seconds a client may stall (sending its request or reading the answer) before its connection is
+    # dropped: without it every stalled socket holds a thread and a file descriptor for good.
+    timeout = 30
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.debug('%s "%s" %s %s', self.address_string(), self.requestline, code, size)
