@@ -32,6 +32,7 @@ from radiocast import __version__
 from radiocast.errors import FetchError
 from radiocast.fetch import CHUNK_BYTES, fetch_bytes, remote_size
 from radiocast.models import FetchSettings
+from radiocast.safexml import MAX_FEED_BYTES
 
 MakeMp3 = Callable[..., Path]
 
@@ -569,14 +570,14 @@ def test_fetch_bytes_returns_a_small_document(server: Server) -> None:
     body = gzip.compress(FEED.encode())
     url = server.route("/feed.xml", status(200, body, Content_Type="application/rss+xml", Content_Encoding="gzip"))
 
-    assert fetch_bytes(url, FetchSettings()).decode() == FEED
+    assert fetch_bytes(url, FetchSettings(), max_bytes=MAX_FEED_BYTES).decode() == FEED
 
 
 def test_fetch_bytes_fails_with_the_feeds_url(server: Server) -> None:
     url = server.url("/feed.xml")
 
     with pytest.raises(FetchError, match=r"GET http://\S+/feed\.xml returned HTTP 404") as err:
-        fetch_bytes(url, FetchSettings())
+        fetch_bytes(url, FetchSettings(), max_bytes=MAX_FEED_BYTES)
 
     assert "feed" in (err.value.hint or "")
 

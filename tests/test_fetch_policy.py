@@ -28,6 +28,7 @@ from radiocast.config import parse_config
 from radiocast.errors import ConfigError, FetchError
 from radiocast.fetch import Fetcher, fetch_bytes, remote_size
 from radiocast.models import REFUSED_HOSTS, REFUSED_NETWORKS, FetchSettings
+from radiocast.safexml import MAX_FEED_BYTES
 from radiocast.urls import redact_url
 
 # A station password in a seed's URL: it may reach the server and nothing else.
@@ -141,7 +142,7 @@ def test_fetch_bytes_hides_credentials_too(server: Server, caplog: pytest.LogCap
     url = with_credentials(server.route("/feed.xml", status(503, Retry_After="0")))
 
     with caplog.at_level(logging.DEBUG, logger="radiocast"), pytest.raises(FetchError) as raised:
-        fetch_bytes(url, FetchSettings(retries=1))
+        fetch_bytes(url, FetchSettings(retries=1), max_bytes=MAX_FEED_BYTES)
 
     assert SECRET not in str(raised.value)
     assert all(SECRET not in r.getMessage() for r in caplog.records)
@@ -231,7 +232,7 @@ def test_feeds_and_enclosure_sizes_follow_the_policy(server: Server, caplog: pyt
     feed = server.route("/feed.xml", redirect("http://169.254.169.254/feed.xml"))
 
     with pytest.raises(FetchError, match=r"redirects to http://169\.254\.169\.254/feed\.xml, which is refused"):
-        fetch_bytes(feed, FetchSettings())
+        fetch_bytes(feed, FetchSettings(), max_bytes=MAX_FEED_BYTES)
     with caplog.at_level(logging.WARNING):
         assert remote_size("http://169.254.169.254/ep.mp3", FetchSettings()) is None
     assert "is refused" in caplog.text

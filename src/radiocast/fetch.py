@@ -56,7 +56,6 @@ from radiocast.urls import redact_url
 # CHUNK_BYTES and RETRY_AFTER_MAX_S live in httpclient, beside the code they tune.
 __all__ = [
     "CHUNK_BYTES",
-    "FEED_MAX_BYTES",
     "RETRY_AFTER_MAX_S",
     "FetchResult",
     "Fetcher",
@@ -71,8 +70,6 @@ Progress = Callable[[int, int | None], None]
 """Called as bytes arrive: (bytes done, total bytes or None when the server does not say)."""
 
 _USER_AGENT = f"radiocast/{__version__}"
-# The biggest feeds (years of episodes with full show notes) are a few MiB.
-FEED_MAX_BYTES = 50 * MIB
 # Bytes held back before the first write: enough for sniff() to tell audio, HTML and others apart.
 _SNIFF_HOLD = 512
 
@@ -436,9 +433,7 @@ def _other_version(part: PartFile, etag: str | None, last_modified: str | None) 
     return theirs is not None and theirs != part.validator
 
 
-def fetch_bytes(
-    url: str, settings: FetchSettings, *, user_agent: str = _USER_AGENT, max_bytes: int = FEED_MAX_BYTES
-) -> bytes:
+def fetch_bytes(url: str, settings: FetchSettings, *, max_bytes: int, user_agent: str = _USER_AGENT) -> bytes:
     """GET a feed into memory, with download()'s retries, policy and errors, and a feed's hints.
 
     At most ``min(max_bytes, settings.max_size_mb MiB)`` bytes (after gzip decoding) are read:

@@ -31,7 +31,7 @@ from radiocast.httpclient import MIB
 from radiocast.i18n import N_, _
 from radiocast.models import FetchSettings
 
-# Long-running shows with full show notes reach a few MiB. Not fetch.FEED_MAX_BYTES: libxml2's
+# Long-running shows with full show notes reach a few MiB. Not more: libxml2's
 # tree of the worst 16 MiB (four million empty elements) takes 0.5 GB, of 50 MiB 1.5 GB.
 MAX_FEED_BYTES = 16 * MIB
 
