@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +14,14 @@ BENCHMARKS = sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py"))
 
 
 def test_there_are_benchmarks() -> None:
-    assert {p.stem for p in BENCHMARKS} >= {"fetch_throughput", "audio_processing", "alignment", "narration", "pages"}
+    assert {p.stem for p in BENCHMARKS} >= {
+        "fetch_throughput",
+        "audio_processing",
+        "alignment",
+        "narration",
+        "pages",
+        "publish_unchanged",
+    }
 
 
 @pytest.mark.parametrize("script", BENCHMARKS, ids=lambda p: p.stem)
@@ -24,3 +33,16 @@ def test_benchmark_imports(script: Path) -> None:
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)  # runs only definitions: each script's work is behind __main__
     assert callable(getattr(module, "main", None))
+
+
+def test_publish_unchanged_smoke() -> None:
+    """A tiny run end to end: real ffmpeg, a real HTTP server, two real publishes."""
+    script = Path(__file__).parents[1] / "benchmarks" / "publish_unchanged.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--episodes", "3", "--runs", "1"], capture_output=True, text=True, timeout=120
+    )
+    assert "setup: first publish of 3 episodes" in done.stdout, done.stderr
+    assert "workspace: 3 published MP3s" in done.stdout
+    assert "unchanged publish wrote nothing (mtimes kept): True" in done.stdout
+    assert re.search(r"unchanged publish, in-process: \d+\.\d+ s .*x lxml", done.stdout)
+    assert re.search(r"unchanged publish, CLI: +\d+\.\d+ s .*x `python -c pass`", done.stdout)
