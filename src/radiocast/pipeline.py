@@ -284,7 +284,7 @@ def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, r
             **metadata,  # type: ignore[arg-type]
         )
         catalog.add(episode)
-    else:
+    elif _differs(episode, source_url=source.audio, **metadata):
         episode = catalog.update(guid, source_url=source.audio, **metadata)
     digest = _digest(context, source)
     final = context.ws.root / episode.audio_path
@@ -300,6 +300,11 @@ def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, r
     else:
         action = _Action.NONE
     return _Job(source=source, episode=episode, action=action, digest=digest)
+
+
+def _differs(episode: Episode, **changes: object) -> bool:
+    """Whether *changes* would change *episode*: an unchanged seed costs no catalog write."""
+    return replace(episode, **changes) != episode  # type: ignore[arg-type]
 
 
 def _unique_slug(catalog: Catalog, title: str, published: datetime) -> str:
