@@ -22,7 +22,7 @@ from slugify import slugify
 from radiocast import __version__
 from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
-from radiocast.cover import check_cover, cover_thumbnail
+from radiocast.cover import check_cover
 from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
 from radiocast.feed import build_feed, episode_guid, podcast_guid, with_stylesheet
 from radiocast.fetch import Fetcher
@@ -32,12 +32,14 @@ from radiocast.models import Channel, Episode, EpisodeState, Kind, PodcastConfig
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
 from radiocast.site import build_site
+from radiocast.thumbnails import cached_thumbnail
 from radiocast.urls import public_url, redact_url
 from radiocast.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 SLUG_MAX_LENGTH = 100
+THUMBNAIL_CACHE = "cache"  # under .radiocast/: the cover's thumbnails between runs
 PAGE_COVER_PX = 288  # the cover on the programme's pages: sharp at 144 CSS px on 2x screens
 
 
@@ -137,7 +139,7 @@ def publish(
             channel=channel,
             catalog=catalog,
             fetcher=Fetcher(config.fetch, user_agent=f"radiocast/{__version__}"),
-            cover_jpeg=cover_thumbnail(cover_path),
+            cover_jpeg=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE),
             intro=jingles["intro"],
             outro=jingles["outro"],
             progress=report,
@@ -167,7 +169,9 @@ def publish(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         live = _sync_sizes(ws, catalog)
-        outputs = build_site(channel, live, cover=cover_thumbnail(cover_path, size=PAGE_COVER_PX))
+        outputs = build_site(
+            channel, live, cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX)
+        )
         outputs[ws.relative(ws.feed_path)] = with_stylesheet(build_feed(channel, live))
         for relative, data in sorted(outputs.items()):
             path = ws.root / relative
