@@ -184,6 +184,10 @@ class Catalog:
         rows = self._query("SELECT * FROM episodes WHERE live_since IS NOT NULL ORDER BY published DESC, guid")
         return [_episode(r) for r in rows]
 
+    def unreleased_seeds(self) -> frozenset[str]:
+        """The seeds of every episode that never went live."""
+        return frozenset(r["seed"] for r in self._query("SELECT DISTINCT seed FROM episodes WHERE live_since IS NULL"))
+
     def slug_taken(self, slug: str) -> bool:
         return bool(self._query("SELECT 1 FROM episodes WHERE slug = ?", (slug,)))
 

@@ -147,10 +147,14 @@ def publish(
         results: list[EpisodeResult] = []
         planned: list[_Job] = []
         claimed: dict[str, str] = {}
+        # Planning moves or adds unreleased rows only for the seed being planned, so a seed
+        # with none now has none when its turn comes: no per-seed query for the usual case.
+        unreleased = catalog.unreleased_seeds()
+        resolved_root = ws.root.resolve()
         for path in seed_paths:
-            seed = ws.relative(path)
+            seed = _relative(resolved_root, path)
             try:
-                planned.append(_plan(context, path, seed, claimed, refresh=refresh))
+                planned.append(_plan(context, path, seed, claimed, refresh=refresh, unreleased=unreleased))
             except SeedError as e:
                 catalog.record_seed_error(seed, str(e))
                 result = EpisodeResult(seed=seed, outcome=Outcome.FAILED, error=str(e))
@@ -249,7 +253,23 @@ def read_source(ws: Workspace, path: Path, seed: str, config: PodcastConfig) -> 
     )
 
 
-def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, refresh: bool) -> _Job:
+def _relative(resolved_root: Path, path: Path) -> str:
+    """Workspace.relative with the root resolved once per run instead of once per seed."""
+    try:
+        return path.resolve().relative_to(resolved_root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _plan(
+    context: Context,
+    path: Path,
+    seed: str,
+    claimed: dict[str, str],
+    *,
+    refresh: bool,
+    unreleased: frozenset[str] | None = None,
+) -> _Job:
     catalog, channel = context.catalog, context.channel
     config = channel.config
     source = read_source(context.ws, path, seed, config)
@@ -262,7 +282,7 @@ def _plan(context: Context, path: Path, seed: str, claimed: dict[str, str], *, r
             hint=_("remove one of the two seeds"),
         )
     claimed[guid] = seed
-    for stale in catalog.episodes_of_seed(seed):
+    for stale in catalog.episodes_of_seed(seed) if unreleased is None or seed in unreleased else ():
         if stale.guid != guid and stale.live_since is None:
             # The seed's audio URL was corrected before it ever went live: start afresh.
             catalog.remove_unreleased(stale.guid)
