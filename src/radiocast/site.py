@@ -361,7 +361,12 @@ def _megabytes(size: int) -> str:
 
 def _relative(workspace_path: str) -> str:
     """A workspace path as a URL relative to a page in feeds/."""
-    return quote(posixpath.relpath(workspace_path.lstrip("/"), FEEDS_DIR))
+    path = workspace_path.lstrip("/")
+    parts = path.split("/")
+    if "" in parts or "." in parts or ".." in parts or parts == [FEEDS_DIR]:
+        return quote(posixpath.relpath(path, FEEDS_DIR))
+    # What relpath gives for a normal path, without its getcwd and abspath calls (five per episode).
+    return quote("/".join(parts[1:]) if parts[0] == FEEDS_DIR else f"../{path}")
 
 
 def _name(path: str) -> str:
