@@ -7,7 +7,6 @@ states), the sidecars the feed links, the artwork, and whether base_url can reac
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,10 +26,11 @@ from radiocast.loudness import measure_loudness
 from radiocast.models import PodcastConfig
 from radiocast.queries import check_feed
 from radiocast.safexml import parse_feed
+from radiocast.urls import is_loopback
 from radiocast.validate import ITUNES_NS, PODCAST_NS, Severity
 from radiocast.workspace import Workspace
 
-__all__ = ["Finding", "Severity", "check_workspace", "is_loopback", "published_items"]
+__all__ = ["Finding", "Severity", "check_workspace", "published_items"]
 
 MAX_ITEMS = 300  # Apple lists at most this many episodes of a feed
 SAMPLE_RATES = (44100, 48000)
@@ -124,15 +124,6 @@ def check_workspace(root: Path, *, loudness: bool = False) -> list[Finding]:
             if path is not None:
                 findings += _check_sidecar(ws, path, kind)
     return findings
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def published_items(feed: bytes, *, source: str) -> list[PublishedItem]:

@@ -14,9 +14,10 @@ from station import Station
 from test_recordings import make_wav, write_manifest
 
 from radiocast import pipeline
-from radiocast.check import Finding, check_workspace, is_loopback
+from radiocast.check import Finding, check_workspace
 from radiocast.cli import cli
 from radiocast.produce import Outcome
+from radiocast.urls import is_loopback
 from radiocast.validate import Severity
 
 TITLE_1 = "Đổi mới lề lối làm việc theo hướng tận tâm, tận tụy phục vụ Nhân dân"
