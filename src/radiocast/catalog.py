@@ -161,6 +161,14 @@ class Catalog:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
         return str(rows[0]["value"]) if rows else None
 
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Store *value* under *key*, or forget the key (None)."""
+        with self.transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     def set_meta_once(self, key: str, value: str) -> str:
         """Store *value* under *key* unless one is stored already; return the stored one."""
         with self.transaction() as db:

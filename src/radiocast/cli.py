@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -13,7 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from radiocast import __version__, doctor, i18n, pipeline, queries, scaffold, validate
+from radiocast import __version__, check, doctor, i18n, pipeline, probe, queries, scaffold, validate
 from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
 from radiocast.errors import ExitCode, RadiocastError
 from radiocast.i18n import N_, _
@@ -388,6 +389,50 @@ def validate_command(obj: dict[str, Any], feed: str | None) -> None:
     errors = sum(p.severity is validate.Severity.ERROR for p in problems)
     click.echo(
         _("{errors} errors, {warnings} warnings").format(errors=errors, warnings=len(problems) - errors), err=True
+    )
+    if errors:
+        raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
+
+
+@cli.command(
+    "check",
+    help=N_("""\
+The publish gate: the feed, every episode's MP3 and tags, the sidecars and the artwork.
+
+Prints each problem with where it is, its rule and the fix; exits 1 if any is an
+error (warnings alone exit 0). --online also asks every published URL what
+Apple asks: HEAD, a byte range, no redirect, the type and length, and for the
+feed ETag/Last-Modified and 304. `validate` is the feed's part of this gate.
+
+\b
+Example:
+  radiocast check
+  radiocast check --online
+  radiocast check --online --base-url https://staging.example.vn/podcast/
+"""),
+)
+@option("--online", is_flag=True, help=N_("Also probe the published URLs over HTTP."))
+@option("--base-url", help=N_("Probe this copy instead of podcast.base_url (with --online)."))
+@option("--loudness", is_flag=True, help=N_("Also measure each episode's loudness (slow: reads all the audio)."))
+@option("--json", "as_json", is_flag=True, help=N_("One JSON document on stdout."))
+@click.pass_obj
+def check_command(obj: dict[str, Any], online: bool, base_url: str | None, loudness: bool, as_json: bool) -> None:
+    findings = check.check_workspace(obj["root"], loudness=loudness)
+    if online:
+        findings += probe.check_online(obj["root"], base_url=base_url)
+    _report_findings(findings, as_json=as_json)
+
+
+def _report_findings(findings: Sequence[check.Finding], *, as_json: bool) -> None:
+    """Print the gate's findings; exit 1 when one is an error."""
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(f) for f in findings], ensure_ascii=False, indent=2))
+    else:
+        for f in findings:
+            click.echo(f"{_(_SEVERITIES[f.severity])}: {f.where}: {f.message} [{f.rule}] — {f.fix}")
+    errors = sum(f.severity is validate.Severity.ERROR for f in findings)
+    click.echo(
+        _("{errors} errors, {warnings} warnings").format(errors=errors, warnings=len(findings) - errors), err=True
     )
     if errors:
         raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)

@@ -9,12 +9,14 @@ from dataclasses import replace
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from radiocast.errors import ConfigError
 from radiocast.i18n import N_, _
-from radiocast.models import AudioSettings, Category, FetchSettings, PodcastConfig
+from radiocast.models import PUBNOTIFY_URL, AudioSettings, Category, FetchSettings, NotifySettings, PodcastConfig
 from radiocast.text import one_line
+from radiocast.urls import is_loopback
 
 # Apple's current list (podcasters.apple.com/support/1691); FEED-SPEC.md §1.2.
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -124,6 +126,11 @@ _FETCH_KEYS: dict[str, type | tuple[type, ...]] = {
     "feed_deadline": (int, float),
     "refuse": list,
 }
+_NOTIFY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "hubs": list,
+    "podcast_index": bool,
+    "podcast_index_url": str,
+}
 # A DNS name in fetch.refuse, once IDNA-encoded (labels of letters, digits, "-" and "_").
 _HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*")
 
@@ -144,7 +151,7 @@ def load_config(path: Path) -> PodcastConfig:
 
 
 def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
-    _check_keys(data, {"podcast": dict, "audio": dict, "fetch": dict}, "", source)
+    _check_keys(data, {"podcast": dict, "audio": dict, "fetch": dict, "notify": dict}, "", source)
     podcast = data.get("podcast")
     if podcast is None:
         raise ConfigError(
@@ -211,7 +218,32 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
         config = replace(config, audio=_parse_audio(data["audio"], source))
     if "fetch" in data:
         config = replace(config, fetch=_parse_fetch(data["fetch"], source))
+    if "notify" in data:
+        config = replace(config, notify=_parse_notify(data["notify"], source))
     return config
+
+
+def _parse_notify(table: dict[str, Any], source: Path) -> NotifySettings:
+    _check_keys(table, _NOTIFY_KEYS, "notify.", source)
+    hubs = table.get("hubs", [])
+    for hub in hubs:
+        _notify_url(hub, "notify.hubs", source)
+    url = table.get("podcast_index_url", PUBNOTIFY_URL)
+    _notify_url(url, "notify.podcast_index_url", source)
+    return NotifySettings(
+        hubs=tuple(dict.fromkeys(hubs)), podcast_index=table.get("podcast_index", False), podcast_index_url=url
+    )
+
+
+def _notify_url(value: object, key: str, source: Path) -> None:
+    """Pings go out over https; plain http only to this computer (a test hub)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    loopback = parts is not None and parts.scheme == "http" and is_loopback(parts.hostname or "")
+    if parts is None or not parts.netloc or (parts.scheme != "https" and not loopback):
+        raise ConfigError(
+            _("{source}: {key} = {value!r} is not an https URL").format(source=source, key=key, value=value),
+            hint=_('e.g. hubs = ["https://pubsubhubbub.appspot.com/"]'),
+        )
 
 
 def parse_categories(value: list[Any], source: Path) -> tuple[Category, ...]:

@@ -28,6 +28,7 @@ from radiocast.models import Channel, Episode, PodcastConfig, Sidecar
 from radiocast.notes import MAX_DESCRIPTION_BYTES, episode_notes, person_name, shorten
 from radiocast.podcast2 import Person, Podcast2EntryExtension, Podcast2Extension, Transcript
 from radiocast.text import block, one_line, xml_safe
+from radiocast.validate_common import ATOM_NS
 from radiocast.workspace import episode_page_path
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def build_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
             _("feed {url}: {error}").format(url=config.feed_url, error=e),
             hint=_("report this as a radiocast bug, with the episode titles"),
         ) from e
-    return _finish(xml, has_items=bool(items))
+    return _finish(xml, has_items=bool(items), hubs=config.notify.hubs)
 
 
 def _ordered(episodes: Sequence[Episode]) -> list[Episode]:
@@ -297,8 +298,11 @@ def with_stylesheet(feed: bytes, href: str = STYLESHEET_HREF) -> bytes:
     return feed[:end] + b"\n" + instruction + feed[end:]
 
 
-def _finish(xml: bytes, *, has_items: bool) -> bytes:
-    """Tidy feedgen's output: drop unused namespace declarations and, with no items, the clock."""
+def _finish(xml: bytes, *, has_items: bool, hubs: Sequence[str] = ()) -> bytes:
+    """Tidy feedgen's output: drop unused namespace declarations and, with no items, the clock.
+
+    feedgen writes only the self atom:link into RSS; the WebSub hubs go right after it.
+    """
     parser = etree.XMLParser(
         strip_cdata=False,
         resolve_entities=False,
@@ -311,6 +315,10 @@ def _finish(xml: bytes, *, has_items: bool) -> bytes:
     # Apple asks for item HTML inside CDATA; escaped, the notes can never hold "]]>".
     for description in root.iterfind("channel/item/description"):
         description.text = etree.CDATA(description.text or "")
+    self_link = root.find(f"channel/{{{ATOM_NS}}}link[@rel='self']")
+    if self_link is not None:
+        for hub in reversed(hubs):
+            self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", rel="hub", href=hub))
     if not has_items:
         # feedgen stamps lastBuildDate with the current time; an empty feed has no date to give.
         channel = root[0]

@@ -274,15 +274,29 @@ def send(
     settings: FetchSettings,
     *,
     timeout: tuple[float, float] | None = None,
+    allow_redirects: bool = True,
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
 ) -> requests.Response:
     """Send one request, streaming; requests' and urllib3's exceptions become FetchErrors here.
 
-    *timeout* (connect, read) defaults to the settings' timeouts.
+    *timeout* (connect, read) defaults to the settings' timeouts; *allow_redirects* False hands
+    back a 3xx as it came (to report it rather than follow it). *params* go into the query
+    string, *data* into a form-encoded body.
     """
     timeout = timeout or (settings.connect_timeout_s, settings.read_timeout_s)
     purpose, shown = session.purpose, redact_url(url)
     try:
-        return session.request(method, url, headers=headers, stream=True, timeout=timeout)
+        return session.request(
+            method,
+            url,
+            headers=headers,
+            params=params,
+            data=data,
+            stream=True,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
     except _RetryAfterTooLongError as e:
         wait = _("{seconds} s").format(seconds=e.asked) if e.asked.isdigit() else _("until {time}").format(time=e.asked)
         raise TransientError(

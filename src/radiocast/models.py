@@ -57,6 +57,18 @@ class FetchSettings:
     refuse_hosts: tuple[str, ...] = REFUSED_HOSTS  # lower case; a name refuses its subdomains too
 
 
+PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifySettings:
+    """Whom to tell when the feed changes: WebSub hubs, and Podcast Index's pubnotify."""
+
+    hubs: tuple[str, ...] = ()
+    podcast_index: bool = False
+    podcast_index_url: str = PUBNOTIFY_URL
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PodcastConfig:
     """The channel's metadata and settings, from podcast.toml."""
@@ -76,6 +88,7 @@ class PodcastConfig:
     copyright: str | None = None
     audio: AudioSettings = field(default_factory=AudioSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -29,6 +29,7 @@ from radiocast.fetch import Fetcher
 from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, EpisodeState, Kind, PodcastConfig
+from radiocast.notify import Ping, announce
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
 from radiocast.site import build_site
@@ -57,6 +58,7 @@ class PublishReport:
     results: tuple[EpisodeResult, ...]
     feed_path: Path
     episodes_in_feed: int
+    pings: tuple[Ping, ...] = ()  # the hubs told of a changed feed, and how each answered
 
     @property
     def failed(self) -> tuple[EpisodeResult, ...]:
@@ -176,18 +178,25 @@ def publish(
         outputs = build_site(
             channel, live, cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX)
         )
-        outputs[ws.relative(ws.feed_path)] = with_stylesheet(build_feed(channel, live))
+        feed_name = ws.relative(ws.feed_path)
+        outputs[feed_name] = with_stylesheet(build_feed(channel, live))
+        written = set()
         for relative, data in sorted(outputs.items()):
             path = ws.root / relative
             try:
                 if not path.exists() or path.read_bytes() != data:
                     # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
                     ws.write(path, data)
+                    written.add(relative)
                     log.debug("wrote %s", relative)
             except OSError as e:
                 raise _write_error(ws, e, FeedError) from e
+        pings = announce(ws.root, config, catalog, feed_changed=feed_name in written)
     return PublishReport(
-        results=tuple(sorted(results, key=lambda r: r.seed)), feed_path=ws.feed_path, episodes_in_feed=len(live)
+        results=tuple(sorted(results, key=lambda r: r.seed)),
+        feed_path=ws.feed_path,
+        episodes_in_feed=len(live),
+        pings=tuple(pings),
     )
 
 
