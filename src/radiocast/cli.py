@@ -36,6 +36,7 @@ _STATES = {
     "tagged": N_("tagged"),
     "published": N_("published"),
     "failed": N_("failed"),
+    "scheduled": N_("scheduled"),
 }
 _SEVERITIES = {validate.Severity.ERROR: N_("error"), validate.Severity.WARNING: N_("warning")}
 

@@ -103,6 +103,8 @@ _PODCAST_KEYS: dict[str, type | tuple[type, ...]] = {
     "timezone": str,
     "link": str,
     "copyright": str,
+    "update_frequency": str,
+    "update_frequency_text": str,
 }
 _REQUIRED = ("title", "description", "author", "owner_name", "owner_email", "base_url", "image", "categories")
 _AUDIO_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -214,6 +216,8 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
         link=text.get("link"),
         copyright=text.get("copyright"),
     )
+    rrule, freq_text = _update_frequency(text, source)
+    config = replace(config, update_frequency=rrule, update_frequency_text=freq_text)
     if "audio" in data:
         config = replace(config, audio=_parse_audio(data["audio"], source))
     if "fetch" in data:
@@ -244,6 +248,43 @@ def _notify_url(value: object, key: str, source: Path) -> None:
             _("{source}: {key} = {value!r} is not an https URL").format(source=source, key=key, value=value),
             hint=_('e.g. hubs = ["https://pubsubhubbub.appspot.com/"]'),
         )
+
+
+# podcast.update_frequency's names: the rrule and the text in the feed (Vietnamese, as the channel).
+UPDATE_FREQUENCIES: dict[str, tuple[str, str]] = {
+    "daily": ("FREQ=DAILY", "Hằng ngày"),
+    "weekly": ("FREQ=WEEKLY", "Hằng tuần"),
+    "biweekly": ("FREQ=WEEKLY;INTERVAL=2", "Hai tuần một lần"),
+    "monthly": ("FREQ=MONTHLY", "Hằng tháng"),
+    "bimonthly": ("FREQ=MONTHLY;INTERVAL=2", "Hai tháng một lần"),
+    "yearly": ("FREQ=YEARLY", "Hằng năm"),
+}
+_RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+:-]+)(?:;[A-Z]+=[A-Za-z0-9,+:-]+)*$")
+_FREQ = re.compile(r"(?:^|;)FREQ=(?:SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(?:;|$)")
+
+
+def _update_frequency(text: dict[str, str], source: Path) -> tuple[str | None, str]:
+    """podcast.update_frequency (a name or an RFC 5545 rrule; "" for none) → (rrule, text)."""
+    value = text.get("update_frequency", "monthly")
+    label = one_line(text.get("update_frequency_text", ""))
+    if not value:
+        return None, label
+    if value.lower() in UPDATE_FREQUENCIES:
+        rrule, default = UPDATE_FREQUENCIES[value.lower()]
+        return rrule, label or default
+    if not _RRULE.match(value) or not _FREQ.search(value) or "COUNT=" in value:
+        raise ConfigError(
+            _("{source}: podcast.update_frequency = {value!r} is not a frequency").format(source=source, value=value),
+            hint=_('use one of {names}, an RFC 5545 rule such as "FREQ=MONTHLY;BYDAY=-1SA" (no COUNT), or ""').format(
+                names=", ".join(UPDATE_FREQUENCIES)
+            ),
+        )
+    if not label:
+        raise ConfigError(
+            _("{source}: podcast.update_frequency_text is required with a rule of your own").format(source=source),
+            hint=_('say it in words, e.g. update_frequency_text = "Thứ Bảy cuối tháng"'),
+        )
+    return value, label
 
 
 def parse_categories(value: list[Any], source: Path) -> tuple[Category, ...]:

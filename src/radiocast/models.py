@@ -86,6 +86,9 @@ class PodcastConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     link: str | None = None
     copyright: str | None = None
+    # podcast:updateFrequency: an RFC 5545 rrule (None: no tag) and the text apps show.
+    update_frequency: str | None = "FREQ=MONTHLY"
+    update_frequency_text: str = "Hằng tháng"
     audio: AudioSettings = field(default_factory=AudioSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from radiocast import __version__
+from radiocast import __version__, schedule
 from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
@@ -101,12 +101,15 @@ def publish(
     narrate: bool | None = None,
     lock_wait_s: float = 0,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> PublishReport:
     """Publish *seeds* (default: every seed in the workspace) and rebuild the feed.
 
     Configuration problems raise before anything changes; each episode's failure is
-    recorded and reported, and the others are still published.
+    recorded and reported, and the others are still published. *now* (default: the real clock,
+    time-zone-aware) decides which episodes are due: one dated later is made but held back.
     """
+    now = schedule.clock(now)
     ws = Workspace(root)
     config = load_config(ws.config_path)
     if base_url is not None:
@@ -145,6 +148,7 @@ def publish(
             intro=jingles["intro"],
             outro=jingles["outro"],
             progress=report,
+            now=now,
         )
         results: list[EpisodeResult] = []
         planned: list[_Job] = []
@@ -174,6 +178,7 @@ def publish(
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        schedule.release_due(catalog, now)
         live = _sync_sizes(ws, catalog)
         outputs = build_site(
             channel, live, cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX)
@@ -295,7 +300,7 @@ def _plan(
         if stale.guid != guid and stale.live_since is None:
             # The seed's audio URL was corrected before it ever went live: start afresh.
             catalog.remove_unreleased(stale.guid)
-    metadata = {
+    metadata: dict[str, object] = {
         "seed": seed,
         "title": source.title,
         "summary": source.summary,
@@ -319,11 +324,16 @@ def _plan(
             **metadata,  # type: ignore[arg-type]
         )
         catalog.add(episode)
-    elif _differs(episode, source_url=source.audio, **metadata):
-        episode = catalog.update(guid, source_url=source.audio, **metadata)
+    else:
+        if episode.live_since is None:
+            # Not yet released: its date still follows the seed (a schedule moved or brought forward).
+            metadata["published"] = source.published
+        if _differs(episode, source_url=source.audio, **metadata):
+            episode = catalog.update(guid, source_url=source.audio, **metadata)
     digest = _digest(context, source)
     final = context.ws.root / episode.audio_path
-    if episode.live_since is None or not final.is_file() or _local_audio_changed(context, source, episode):
+    made = episode.live_since is not None or schedule.is_held(episode)
+    if not made or not final.is_file() or _local_audio_changed(context, source, episode):
         action = _Action.BUILD
     elif episode.machine_read and source.is_remote:
         # Narrated while the newspaper's MP3 was out of reach: try for the real one again.

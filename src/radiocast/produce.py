@@ -90,6 +90,8 @@ class Context:
     outro: Path | None
     progress: Progress
     cancelled: threading.Event = field(default_factory=threading.Event)
+    # The run's clock: an episode dated after it is made but held out of the feed (schedule.py).
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def local_fingerprint(self, source: Source) -> str:
         """Stands in for an ETag for a recording in the workspace: size, mtime, audio settings."""
@@ -253,7 +255,7 @@ def _finish(
         chapters_file=chapter_file.sidecar if chapter_file else None,
         tags_digest=digest,
         machine_read=machine_read,
-        live_since=episode.live_since or datetime.now(UTC),
+        live_since=episode.live_since or (context.now.astimezone(UTC) if episode.published <= context.now else None),
     )
 
 

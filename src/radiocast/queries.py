@@ -14,6 +14,7 @@ from radiocast.fetch import remote_size
 from radiocast.i18n import _
 from radiocast.models import EpisodeState, FetchSettings
 from radiocast.safexml import read_feed
+from radiocast.schedule import is_held
 from radiocast.validate import APPLE, Problem, Severity, validate_feed
 from radiocast.workspace import Workspace
 
@@ -44,7 +45,8 @@ def status(root: Path) -> list[StatusRow]:
         rows = [
             StatusRow(
                 seed=e.seed,
-                state=e.state.value,
+                # Made, waiting for its date (schedule.py): "date" is when it goes out.
+                state="scheduled" if is_held(e) else e.state.value,
                 slug=e.slug,
                 title=e.title,
                 date=e.published,
