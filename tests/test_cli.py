@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from radiocast.cli import cli
 
-COMMANDS = ["init", "publish", "status", "validate", "check", "serve", "doctor"]
+COMMANDS = ["init", "publish", "status", "validate", "check", "deploy", "serve", "doctor"]
 
 
 def run(*args: str) -> tuple[int, str, str]:

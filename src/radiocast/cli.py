@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from radiocast import __version__, check, doctor, i18n, pipeline, probe, queries, scaffold, validate
+from radiocast import __version__, check, deploy, doctor, i18n, pipeline, probe, queries, scaffold, validate
 from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
 from radiocast.errors import ExitCode, RadiocastError
 from radiocast.i18n import N_, _
@@ -422,6 +422,49 @@ def check_command(obj: dict[str, Any], online: bool, base_url: str | None, loudn
     if online:
         findings += probe.check_online(obj["root"], base_url=base_url)
     _report_findings(findings, as_json=as_json)
+
+
+@cli.command(
+    "deploy",
+    help=N_("""\
+Upload the published files to TARGET, then check them online.
+
+Media first, then sidecars and pages, the feed last; only what changed (size and
+MD5). TARGET is file:///var/www/podcast/ (a folder a web server serves),
+s3://bucket/prefix/ (AWS_* environment variables or profile) or an rsync
+destination (user@host:/var/www/podcast/, rsync://host/module/, rsync:/path/).
+After the upload, `check --online` runs against podcast.base_url (or
+--base-url) and its result is the exit code.
+
+\b
+Example:
+  radiocast deploy --dry-run file:///var/www/podcast/
+  radiocast deploy s3://dai-lai-vung/podcast/
+"""),
+)
+@click.argument("target")
+@option("--dry-run", is_flag=True, help=N_("List what would be uploaded or deleted; change nothing."))
+@option("--delete", is_flag=True, help=N_("Also delete files under audio/ and feeds/ that are no longer published."))
+@option("--base-url", help=N_("The public URL of TARGET to check (default podcast.base_url)."))
+@option("--no-check", is_flag=True, help=N_("Do not run check --online after the upload."))
+@click.pass_obj
+def deploy_command(
+    obj: dict[str, Any], target: str, dry_run: bool, delete: bool, base_url: str | None, no_check: bool
+) -> None:
+    report = deploy.deploy(obj["root"], target, dry_run=dry_run, delete=delete)
+    verb = _("would upload") if dry_run else _("uploaded")
+    for name in report.uploaded:
+        click.echo(f"{verb} {name}")
+    for name in report.deleted:
+        click.echo(f"{_('would delete') if dry_run else _('deleted')} {name}")
+    click.echo(
+        _("{uploaded} uploaded, {unchanged} unchanged, {deleted} deleted").format(
+            uploaded=len(report.uploaded), unchanged=report.unchanged, deleted=len(report.deleted)
+        ),
+        err=True,
+    )
+    if not dry_run and not no_check:
+        _report_findings(probe.check_online(obj["root"], base_url=base_url), as_json=False)
 
 
 def _report_findings(findings: Sequence[check.Finding], *, as_json: bool) -> None:

@@ -67,3 +67,7 @@ class TagError(EpisodeError):
 
 class FeedError(RadiocastError):
     """The feed could not be built or read."""
+
+
+class DeployError(RadiocastError):
+    """Uploading the published files to a target failed; what is there stays as it was served."""
