@@ -19,12 +19,14 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from radiocast.catalog import Catalog
 from radiocast.config import load_config
 from radiocast.deploy_rsync import RsyncTarget
 from radiocast.deploy_s3 import S3Target
 from radiocast.errors import ConfigError, DeployError
 from radiocast.files import atomic_path, write_atomic
 from radiocast.i18n import _
+from radiocast.schedule import is_held
 from radiocast.serve import content_type
 from radiocast.workspace import FEEDS_DIR, Workspace
 
@@ -97,16 +99,29 @@ def file_md5(path: Path) -> str:
 
 
 def published_files(ws: Workspace, image: Path) -> list[str]:
-    """What listeners fetch, relative to the workspace, in upload order: media, then sidecars and pages, the feed last."""
+    """What listeners fetch, relative to the workspace, in upload order: media, then sidecars and pages, the feed last.
+
+    A scheduled episode's files wait in the workspace until its time: they are not sent before.
+    """
     names = {image.as_posix()} if (ws.root / image).is_file() else set()
+    held = _held_slugs(ws)
     for folder in (ws.audio_dir, ws.feeds_dir):
         if folder.is_dir():
             names.update(
                 ws.relative(p)
                 for p in folder.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(ws.root).parts)
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(ws.root).parts)
+                and p.name.split(".", 1)[0] not in held
             )
     return sorted(names, key=_upload_order)
+
+
+def _held_slugs(ws: Workspace) -> set[str]:
+    if not ws.catalog_path.is_file():
+        return set()
+    with Catalog(ws.catalog_path) as catalog:
+        return {episode.slug for episode in catalog.episodes() if is_held(episode)}
 
 
 def _upload_order(name: str) -> tuple[int, str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -171,3 +173,18 @@ def test_an_unknown_target_is_a_usage_error(site: Station, target: str) -> None:
 def test_nothing_published_is_refused(station: Station, tmp_path: Path) -> None:
     with pytest.raises(DeployError, match="publish"):
         deploy(station.root, tmp_path.as_uri())
+
+
+def test_a_scheduled_episode_is_not_sent_before_its_time(site: Station, tmp_path: Path) -> None:
+    air = datetime(2030, 1, 5, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    add_episode(site, "ba", "Kỳ 99: Lịch tiếp công dân năm 2030", "05/01/2030 08:00:00")
+    pipeline.publish(site.root, now=air - timedelta(days=1))
+    held = "ky-99-lich-tiep-cong-dan-nam-2030"
+    assert (site.root / "audio" / f"{held}.mp3").is_file()
+    www = tmp_path / "www"
+    www.mkdir()
+    deploy(site.root, www.as_uri())
+    assert not [name for name in tree(www) if held in name]
+    pipeline.publish(site.root, now=air)
+    assert f"audio/{held}.mp3" in deploy(site.root, www.as_uri()).uploaded
+    assert tree(www) == published(site)
