@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from radiocast.align import align_sentences, decode_mono, detect_pauses
+from radiocast.align import align_sentences, decode_mono
 from radiocast.audio import ffmpeg_path
 from radiocast.errors import AudioError
 from radiocast.seeds import read_article
@@ -38,12 +38,19 @@ def bursts(rate: int, pattern: list[tuple[int, int]]) -> np.ndarray:
     return (np.concatenate(parts) * 32767).astype(np.int16)
 
 
-def test_detect_pauses_finds_the_gaps() -> None:
+def _said(n: int) -> str:
+    """A sentence of *n* syllables."""
+    return " ".join(["ba"] * n)
+
+
+def test_sentences_end_in_the_pauses_between_them() -> None:
     samples = bursts(16000, [(1000, 500), (700, 100), (800, 300), (600, 0)])
-    # The 100 ms gap is shorter than a pause; the trailing silence is not between speech.
-    assert detect_pauses(samples, 16000) == [(1000, 1500), (3100, 3400)]
+    # The 100 ms gap is shorter than a pause: the middle sentence runs across it.
+    cues = align_sentences(samples, 16000, [_said(10), _said(15), _said(6)])
+    assert [(c.start_ms, c.end_ms) for c in cues] == [(0, 1000), (1500, 3100), (3400, 4000)]
     floats = samples.astype(np.float32) / 32768
-    assert detect_pauses(floats, 16000, min_pause_ms=80) == [(1000, 1500), (2200, 2300), (3100, 3400)]
+    cues = align_sentences(floats, 16000, [_said(10), _said(7), _said(8), _said(6)], min_pause_ms=80)
+    assert [(c.start_ms, c.end_ms) for c in cues] == [(0, 1000), (1500, 2200), (2300, 3100), (3400, 4000)]
 
 
 def test_align_sentences_on_synthetic_speech(

@@ -119,6 +119,18 @@ def test_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "podcast.toml")
 
 
+def test_a_config_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "folder" / "podcast.toml"
+    folder.mkdir(parents=True)
+    with pytest.raises(ConfigError, match=r"folder/podcast\.toml: cannot read it \(Is a directory\) — "):
+        load_config(folder)
+    # A read that fails even for root: EIO from /proc/self/mem.
+    broken = tmp_path / "podcast.toml"
+    broken.symlink_to("/proc/self/mem")
+    with pytest.raises(ConfigError, match=r"podcast\.toml: cannot read it \(Input/output error\)"):
+        load_config(broken)
+
+
 def test_audio_section(tmp_path: Path) -> None:
     path = write(
         tmp_path,

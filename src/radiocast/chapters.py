@@ -14,6 +14,7 @@ from typing import Final
 from radiocast.errors import EpisodeError
 from radiocast.i18n import _
 from radiocast.models import Chapter
+from radiocast.text import clock
 
 CHAPTERS_VERSION: Final = "1.2.0"
 CHAPTERS_MIME: Final = "application/json+chapters"
@@ -87,10 +88,12 @@ def _ordered(chapters: Sequence[Chapter], duration_ms: int | None) -> list[Chapt
     ordered: list[Chapter] = []
     for chapter in sorted(chapters, key=lambda c: c.start_ms):
         title = _clean(chapter.title)
-        where = _("chapter {title!r} at {start}").format(title=title or _("(untitled)"), start=_clock(chapter.start_ms))
+        where = _("chapter {title!r} at {start}").format(
+            title=title or _("(untitled)"), start=clock(chapter.start_ms, fraction=".")
+        )
         if not title:
             raise EpisodeError(
-                _("chapter at {start} has an empty title").format(start=_clock(chapter.start_ms)),
+                _("chapter at {start} has an empty title").format(start=clock(chapter.start_ms, fraction=".")),
                 hint=_("give every chapter a title in the episode manifest"),
             )
         if chapter.start_ms < 0:
@@ -106,15 +109,9 @@ def _ordered(chapters: Sequence[Chapter], duration_ms: int | None) -> list[Chapt
         if duration_ms is not None and chapter.start_ms >= duration_ms:
             raise EpisodeError(
                 _("{where} starts at or after the end of the audio ({end})").format(
-                    where=where, end=_clock(duration_ms)
+                    where=where, end=clock(duration_ms, fraction=".")
                 ),
                 hint=_("fix the chapter's start in the episode manifest, or check the audio file"),
             )
         ordered.append(Chapter(start_ms=chapter.start_ms, title=title))
     return ordered
-
-
-def _clock(ms: int) -> str:
-    sign = "-" if ms < 0 else ""
-    seconds, millis = divmod(abs(ms), 1000)
-    return f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{millis:03d}"

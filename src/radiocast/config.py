@@ -145,6 +145,11 @@ def load_config(path: Path) -> PodcastConfig:
         raise ConfigError(
             _("{path}: not found").format(path=path), hint=_("run `radiocast init` or pass -C WORKSPACE")
         ) from e
+    except OSError as e:
+        raise ConfigError(
+            _("{path}: cannot read it ({reason})").format(path=path, reason=e.strerror or e),
+            hint=_("podcast.toml must be a readable file in the workspace"),
+        ) from e
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(
             _("{path}: not valid TOML ({error})").format(path=path, error=e), hint=_("fix the syntax")

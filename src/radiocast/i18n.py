@@ -33,6 +33,7 @@ import gettext
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 DOMAIN = "radiocast"
@@ -43,7 +44,6 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 _ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 _translations: gettext.NullTranslations = gettext.NullTranslations()
-_language = DEFAULT_LANGUAGE
 
 
 def _(message: str) -> str:
@@ -59,10 +59,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name)
     """Mark *message* for extraction only: it is translated by ``_()`` where it is shown."""
     return message
-
-
-def current_language() -> str:
-    return _language
 
 
 def choose_language(argv: Sequence[str], environ: Mapping[str, str]) -> str:
@@ -105,6 +101,7 @@ def _from_locale_names(value: str) -> str:
     return DEFAULT_LANGUAGE
 
 
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """The compiled catalog of *lang*; English (no translation) when there is none."""
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
@@ -117,18 +114,26 @@ def activate(lang: str) -> None:
     the environment), so our catalog, which also holds Click's msgids, becomes that domain
     and LANGUAGE names the chosen language: that is how ``--lang`` overrides LANG for Click.
     """
-    global _translations, _language
+    global _translations
     _translations = translations(lang)
-    _language = lang
     gettext.bindtextdomain(DOMAIN, os.fspath(LOCALE_DIR))
     gettext.textdomain(DOMAIN)
     os.environ["LANGUAGE"] = lang
 
 
+def for_listeners(podcast_language: str, message: str) -> str:
+    """*message* in the podcast's language (``vi``, ``vi-VN``, …) whatever the command line speaks.
+
+    What goes into the audio's tags and the feed is read by listeners, not by the operator.
+    A language radiocast has no catalog for gets English.
+    """
+    return translations(podcast_language.split("-")[0].lower()).gettext(message)
+
+
 @contextmanager
 def language(lang: str) -> Iterator[None]:
     """Within the block, messages are in *lang*; the previous language is restored after."""
-    saved = (_translations, _language, gettext.textdomain(), os.environ.get("LANGUAGE"))
+    saved = (_translations, gettext.textdomain(), os.environ.get("LANGUAGE"))
     activate(lang)
     try:
         yield
@@ -136,9 +141,9 @@ def language(lang: str) -> Iterator[None]:
         _restore(*saved)
 
 
-def _restore(catalog: gettext.NullTranslations, lang: str, domain: str, variable: str | None) -> None:
-    global _translations, _language
-    _translations, _language = catalog, lang
+def _restore(catalog: gettext.NullTranslations, domain: str, variable: str | None) -> None:
+    global _translations
+    _translations = catalog
     gettext.textdomain(domain)
     if variable is None:
         os.environ.pop("LANGUAGE", None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from radiocast.models import Episode, Kind, Role, Speaker
-from radiocast.text import one_line, xml_safe
+from radiocast.text import clock, one_line, xml_safe
 from radiocast.urls import public_url
 
 # The feed stage's lines, under its name as before the split (filters and tests select by stage).
@@ -121,18 +121,13 @@ def _speaker_line(speaker: Speaker) -> str:
     return f"{name}, {office}" if name and office else name
 
 
-def _clock(ms: int) -> str:
-    seconds = ms // 1000
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def _chapter_sections(ep: Episode) -> tuple[list[_Section], list[_Section]]:
     """Return the chapter list for the description and for content:encoded."""
     chapters = sorted((c.start_ms, title) for c in ep.chapters if (title := one_line(c.title)))
-    listed = _list_section(CHAPTERS_HEADING, [f"{_clock(start)} — {title}" for start, title in chapters], "ol")
-    if len(chapters) >= _SPOTIFY_MIN_CHAPTERS and _clock(chapters[0][0]) == "00:00:00":
+    listed = _list_section(CHAPTERS_HEADING, [f"{clock(start)} — {title}" for start, title in chapters], "ol")
+    if len(chapters) >= _SPOTIFY_MIN_CHAPTERS and clock(chapters[0][0]) == "00:00:00":
         # One timestamp per line, nothing between time and title: Spotify's own format.
-        lines = tuple(_Unit(_p(f"{_clock(start)} {title}")) for start, title in chapters)
+        lines = tuple(_Unit(_p(f"{clock(start)} {title}")) for start, title in chapters)
         return [_Section(units=lines, head=_heading(CHAPTERS_HEADING))], listed
     return listed, listed
 

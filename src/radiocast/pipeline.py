@@ -287,6 +287,8 @@ def _plan(
     catalog, channel = context.catalog, context.channel
     config = channel.config
     source = read_source(context.ws, path, seed, config)
+    # Before any catalog write: a seed whose files cannot be read leaves no row behind.
+    digest = _digest(context, source)
     guid = episode_guid(channel.podcast_guid, source.identity)
     if guid in claimed:
         raise SeedError(
@@ -330,7 +332,6 @@ def _plan(
             metadata["published"] = source.published
         if _differs(episode, source_url=source.audio, **metadata):
             episode = catalog.update(guid, source_url=source.audio, **metadata)
-    digest = _digest(context, source)
     final = context.ws.root / episode.audio_path
     made = episode.live_since is not None or schedule.is_held(episode)
     if not made or not final.is_file() or _local_audio_changed(context, source, episode):
@@ -366,7 +367,7 @@ def _digest(context: Context, source: Source) -> str:
     config = context.channel.config
     fields = {f.name: _as_dict(getattr(source, f.name)) for f in dataclass_fields(source)}
     fields["transcript_sha"] = (
-        hashlib.sha256((context.ws.root / source.transcript).read_bytes()).hexdigest() if source.transcript else None
+        _file_sha256(context.ws.root, source.transcript, source.seed) if source.transcript else None
     )
     fields["channel"] = (config.title, config.author, config.feed_url, config.copyright, config.language)
     fields["cover"] = _sha256(context.cover_jpeg)
@@ -382,6 +383,16 @@ def _as_dict(value: object) -> object:
     if isinstance(value, tuple | list) and any(is_dataclass(v) for v in value):
         return [asdict(v) if is_dataclass(v) and not isinstance(v, type) else v for v in value]
     return value
+
+
+def _file_sha256(root: Path, path: Path, seed: str) -> str:
+    try:
+        return hashlib.sha256((root / path).read_bytes()).hexdigest()
+    except OSError as e:
+        raise SeedError(
+            _("{seed}: cannot read {path}: {reason}").format(seed=seed, path=path.as_posix(), reason=e.strerror or e),
+            hint=_("check that the file is readable, or remove the key from the manifest"),
+        ) from e
 
 
 @lru_cache(maxsize=4)

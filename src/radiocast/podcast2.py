@@ -17,6 +17,7 @@ from typing import Final
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
+from radiocast.chapters import CHAPTERS_MIME
 from radiocast.errors import FeedError
 from radiocast.i18n import _
 from radiocast.text import one_line, xml_safe
@@ -222,7 +223,7 @@ class Podcast2EntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedg
                 PODCAST_NS,
                 "chapters",
                 url=self.chapters_url,
-                type="application/json+chapters",
+                type=CHAPTERS_MIME,
             )
         _persons(item, self.persons)
         if self.season is not None:

@@ -18,12 +18,13 @@ from radiocast.catalog import Catalog
 from radiocast.errors import AudioError, FetchError, SeedError
 from radiocast.fetch import Fetcher
 from radiocast.files import move_into_place
-from radiocast.i18n import _
+from radiocast.i18n import N_, _, for_listeners
 from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, Speaker
 from radiocast.narrate import narrate
 from radiocast.notes import MACHINE_READ_NOTE
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
 from radiocast.tagging import EpisodeTags, write_tags
+from radiocast.text import clock
 from radiocast.transcripts import Cue, parse_transcript_file
 from radiocast.urls import public_url
 from radiocast.workspace import Workspace
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INTRO_CHAPTER = "Giới thiệu"
+# In the podcast's language (podcast.language), not the operator's: listeners read it.
+INTRO_CHAPTER = N_("Introduction")
 
 
 class Outcome(StrEnum):
@@ -229,7 +231,7 @@ def _finish(
     machine_read: bool,
 ) -> Episode:
     ws, catalog, config = context.ws, context.catalog, context.channel.config
-    chapters = _published_chapters(source, offset_ms, duration_ms)
+    chapters = _published_chapters(source, offset_ms, duration_ms, language=config.language)
     write_tags(staged, _tags(context, source, episode, chapters, duration_ms, machine_read=machine_read))
     episode = catalog.update(episode.guid, state=EpisodeState.TAGGED, duration_ms=duration_ms)
     files = _transcripts(source, episode.slug, cues, language=config.language)
@@ -259,7 +261,7 @@ def _finish(
     )
 
 
-def _published_chapters(source: Source, offset_ms: int, duration_ms: int) -> tuple[Chapter, ...]:
+def _published_chapters(source: Source, offset_ms: int, duration_ms: int, *, language: str) -> tuple[Chapter, ...]:
     """The manifest's chapters moved onto the published audio; one past its end is an error."""
     chapters = []
     for i, chapter in enumerate(source.chapters, start=1):
@@ -267,7 +269,7 @@ def _published_chapters(source: Source, offset_ms: int, duration_ms: int) -> tup
         if start >= duration_ms:
             raise SeedError(
                 _("{seed}: chapters[{i}].start {start} is past the end of the audio ({end})").format(
-                    seed=source.seed, i=i, start=_clock(chapter.start_ms), end=_clock(duration_ms - offset_ms)
+                    seed=source.seed, i=i, start=clock(chapter.start_ms), end=clock(duration_ms - offset_ms)
                 ),
                 hint=_("fix the chapter's start time or the audio file"),
             )
@@ -275,7 +277,7 @@ def _published_chapters(source: Source, offset_ms: int, duration_ms: int) -> tup
     if chapters and offset_ms > 0:
         # The jingle before the first question: a chapter of its own lets listeners skip it,
         # and Spotify reads chapter timestamps only when the first is at 00:00.
-        chapters.insert(0, Chapter(start_ms=0, title=INTRO_CHAPTER))
+        chapters.insert(0, Chapter(start_ms=0, title=for_listeners(language, INTRO_CHAPTER)))
     return tuple(chapters)
 
 
@@ -334,11 +336,6 @@ def _tags(
 def _suffix(url: str) -> str:
     suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
     return suffix if suffix in (".mp3", ".wav", ".m4a", ".mp4", ".aac", ".flac", ".ogg", ".opus") else ".audio"
-
-
-def _clock(ms: int) -> str:
-    seconds = ms // 1000
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def _progress_for(context: Context, seed: str) -> Callable[[int, int | None], None]:

@@ -28,6 +28,7 @@ from werkzeug.serving import (
 from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
+from radiocast.chapters import CHAPTERS_MIME
 from radiocast.errors import ConfigError
 from radiocast.i18n import _
 
@@ -55,7 +56,6 @@ CONTENT_TYPES = {
     ".m4a": "audio/mp4",
     ".wav": "audio/wav",
 }
-CHAPTERS_TYPE = "application/json+chapters"
 # Text is worth compressing; media never is, and a Range must count the file's own bytes.
 COMPRESSIBLE = frozenset({".xml", ".xsl", ".html", ".json", ".vtt", ".srt", ".txt", ".css", ".js", ".svg"})
 PRIVATE_NAMES = frozenset({"podcast.toml"})
@@ -66,7 +66,7 @@ def content_type(name: str) -> str:
     """The Content-Type the preview (and an uploader) should give a published file."""
     lower = name.lower()
     if lower.endswith(".chapters.json"):
-        return CHAPTERS_TYPE
+        return CHAPTERS_MIME
     suffix = PurePosixPath(lower).suffix
     if suffix in CONTENT_TYPES:
         return CONTENT_TYPES[suffix]

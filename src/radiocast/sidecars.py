@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radiocast.align import align_sentences, decode_mono
-from radiocast.chapters import chapters_json
+from radiocast.chapters import CHAPTERS_MIME, chapters_json
 from radiocast.models import Chapter, Sidecar
 from radiocast.sentences import split_paragraphs
 from radiocast.transcripts import Cue, to_html, to_srt, to_text, to_vtt
 
 # Apple picks the first transcript it understands; VTT is the one it ingests.
 VTT, SRT, HTML, TEXT = "text/vtt", "application/x-subrip", "text/html", "text/plain"
-CHAPTERS = "application/json+chapters"
 ALIGN_RATE = 16_000
 
 
@@ -52,16 +51,15 @@ def chapters_file(
     if not chapters:
         return None
     data = chapters_json(title, podcast_title, chapters, duration_ms=duration_ms)
-    return SidecarFile(Sidecar(path=f"feeds/{slug}.chapters.json", mime=CHAPTERS), data)
+    return SidecarFile(Sidecar(path=f"feeds/{slug}.chapters.json", mime=CHAPTERS_MIME), data)
 
 
-def aligned_cues(mp3: Path, texts: Sequence[str], *, offset_ms: int = 0) -> list[Cue]:
+def aligned_cues(mp3: Path, texts: Sequence[str]) -> list[Cue]:
     """Timed cues for a machine-read article: its sentences placed on the pauses of the audio."""
     sentences = split_paragraphs(texts).sentences
     if not sentences:
         return []
-    cues = align_sentences(decode_mono(mp3, ALIGN_RATE), ALIGN_RATE, sentences)
-    return shifted(cues, offset_ms)
+    return align_sentences(decode_mono(mp3, ALIGN_RATE), ALIGN_RATE, sentences)
 
 
 def shifted(cues: Sequence[Cue], offset_ms: int) -> list[Cue]:

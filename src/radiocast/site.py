@@ -28,6 +28,7 @@ from radiocast.feed import STYLESHEET_HREF
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, Kind, Role
 from radiocast.notes import CHAPTERS_HEADING, GUESTS_HEADING, HOSTS_HEADING, MACHINE_READ_NOTE, SOURCE_LABEL
+from radiocast.text import clock
 from radiocast.urls import public_url
 from radiocast.workspace import FEEDS_DIR, episode_page_path, index_page_path
 
@@ -135,12 +136,6 @@ def duration_text(ms: int) -> str:
     if minutes:
         return f"{minutes} phút {secs} giây" if secs else f"{minutes} phút"
     return f"{secs} giây"
-
-
-def clock(ms: int) -> str:
-    """HH:MM:SS, as the chapter list in the feed's notes writes it."""
-    seconds = ms // 1000
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def subscribe_links(feed_url: str, title: str) -> tuple[AppLink, ...]:

@@ -38,3 +38,14 @@ def lines(text: str) -> list[str]:
 def block(text: str) -> str:
     """Several lines of *text*, each one `one_line`, LF-separated, blank lines at either end dropped."""
     return "\n".join(lines(text)).strip("\n")
+
+
+def clock(ms: int, *, fraction: str | None = None) -> str:
+    """*ms* as HH:MM:SS (with a sign when negative), the way chapters, cues and notes show a time.
+
+    With *fraction* the milliseconds follow it: "." for WebVTT and chapter messages, "," for SRT.
+    """
+    sign = "-" if ms < 0 else ""
+    seconds, millis = divmod(abs(ms), 1000)
+    text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return f"{text}{fraction}{millis:03d}" if fraction is not None else text

@@ -14,7 +14,7 @@ import numpy as np
 
 from radiocast.errors import SeedError
 from radiocast.i18n import _
-from radiocast.text import one_line
+from radiocast.text import clock, one_line
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,6 @@ class Cue:
 
 
 # --- writing -------------------------------------------------------------------------------
-
-
-def _timestamp(ms: int, separator: str) -> str:
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
 def _wrap(text: str, width: int = MAX_LINE_CHARS) -> list[str]:
@@ -116,7 +109,7 @@ def to_vtt(cues: Iterable[Cue], *, language: str = "vi") -> str:
             lines = [_escape_vtt(line) for line in _wrap(piece.text)]
             if piece.speaker:
                 lines[0] = f"<v {_escape_vtt(one_line(piece.speaker))}>{lines[0]}"
-            timing = f"{_timestamp(piece.start_ms, '.')} --> {_timestamp(piece.end_ms, '.')}"
+            timing = f"{clock(max(0, piece.start_ms), fraction='.')} --> {clock(max(0, piece.end_ms), fraction='.')}"
             blocks.append("\n".join([timing, *lines]))
     return "\n\n".join(blocks) + "\n"
 
@@ -127,7 +120,7 @@ def to_srt(cues: Iterable[Cue]) -> str:
     for cue in cues:
         for piece in split_cue(cue):
             text = f"{one_line(piece.speaker)}: {piece.text}" if piece.speaker else piece.text
-            timing = f"{_timestamp(piece.start_ms, ',')} --> {_timestamp(piece.end_ms, ',')}"
+            timing = f"{clock(max(0, piece.start_ms), fraction=',')} --> {clock(max(0, piece.end_ms), fraction=',')}"
             blocks.append("\n".join([str(len(blocks) + 1), timing, *_wrap(text)]))
     return "\n\n".join(blocks) + "\n" if blocks else ""
 

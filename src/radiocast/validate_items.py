@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from radiocast.chapters import CHAPTERS_MIME
 from radiocast.i18n import _
 from radiocast.validate_common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, first_child, tag_of, text_of
 
@@ -250,7 +251,7 @@ class ItemRules(Rules):
     def check_podcast_links(self, item: etree._Element, where: str) -> None:
         for name, types in (
             ("transcript", _TRANSCRIPT_TYPES),
-            ("chapters", frozenset({"application/json+chapters"})),
+            ("chapters", frozenset({CHAPTERS_MIME})),
         ):
             for element in item.findall(self.q("podcast", name)):
                 url = element.get("url", "").strip()

@@ -248,3 +248,26 @@ def test_a_workspace_that_refuses_writes_fails_the_episode_not_the_run(station: 
     assert not list((station.root / "audio").glob("*.mp3"))
     (station.root / ".radiocast" / "partial").unlink()
     assert {r.outcome for r in pipeline.publish(station.root).results} == {Outcome.PUBLISHED}
+
+
+def test_a_transcript_that_cannot_be_read_fails_that_episode_in_one_line(station: Station) -> None:
+    two_episodes(station)
+    station.serve_mp3("ky-87.mp3", seconds=2.0)
+    # A transcript that exists but whose read fails (EIO), even for root: a link to /proc/self/mem.
+    (station.root / "recordings").mkdir()
+    (station.root / "recordings" / "ky-87.vtt").symlink_to("/proc/self/mem")
+    (station.root / "seeds" / "ky-87.toml").write_text(
+        f'title = "Kỳ 87"\ndate = "2022-01-29 08:00"\naudio = "{station.url("ky-87.mp3")}"\n'
+        'transcript = "recordings/ky-87.vtt"\n',
+        encoding="utf-8",
+    )
+    report = pipeline.publish(station.root)
+    outcomes = {r.seed: r for r in report.results}
+    failed = outcomes["seeds/ky-87.toml"]
+    assert failed.outcome is Outcome.FAILED
+    assert failed.error is not None
+    assert failed.error.startswith("seeds/ky-87.toml: cannot read recordings/ky-87.vtt")
+    assert "\n" not in failed.error
+    assert {outcomes["seeds/a.txt"].outcome, outcomes["seeds/b.txt"].outcome} == {Outcome.PUBLISHED}
+    assert report.episodes_in_feed == 2
+    assert [r.state for r in queries.status(station.root) if r.seed == "seeds/ky-87.toml"] == ["failed"]
