@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from pathlib import Path
 
 import pytest
 from lxml import etree
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
+from radiocast.errors import FetchError
+from radiocast.fetch import fetch_bytes
+from radiocast.models import FetchSettings
+from radiocast.safexml import MAX_FEED_BYTES
 from radiocast.validate import ITUNES_NS, PODCAST_NS, Problem, Severity, validate_feed
 
 BASE = "https://radio.example.vn/podcast/"
@@ -580,3 +587,43 @@ def test_problem_str_names_severity_rule_and_source() -> None:
     )[0]
     assert str(problem).startswith("error: ")
     assert str(problem).endswith("[channel.explicit; Apple]")
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [
+        (401, "the server refuses this feed; check the feed's URL, or ask its publisher for access"),
+        (403, "the server refuses this feed; check the feed's URL, or ask its publisher for access"),
+        (404, "check the feed's URL (does it open in a browser?)"),
+        (429, "the server is rate-limiting requests; try again in a few minutes"),
+        (503, "the feed's server is failing; try again later"),
+    ],
+)
+def test_validate_url_hints_speak_of_the_feed_not_of_seeds(httpserver: HTTPServer, status: int, hint: str) -> None:
+    """A feed is not a seed's audio: no hint about seeds or resumed downloads."""
+    httpserver.expect_request("/feed.xml").respond_with_data("", status=status, headers={"Retry-After": "0"})
+    with pytest.raises(FetchError) as caught:
+        fetch_bytes(httpserver.url_for("/feed.xml"), FetchSettings(retries=1), max_bytes=MAX_FEED_BYTES)
+    assert caught.value.hint == hint
+    assert "seed" not in str(caught.value)
+    assert "radiocast publish" not in str(caught.value)
+    assert "run publish" not in str(caught.value)
+    assert "resume" not in str(caught.value)
+
+
+def test_validate_url_timeout_hint_speaks_of_the_feed(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return Response("<rss/>")
+
+    httpserver.expect_request("/slow.xml").respond_with_handler(slow)
+    with pytest.raises(FetchError) as caught:
+        fetch_bytes(
+            httpserver.url_for("/slow.xml"),
+            FetchSettings(retries=0, read_timeout_s=0.2),
+            max_bytes=MAX_FEED_BYTES,
+        )
+    assert "seed" not in str(caught.value)
+    assert "resume" not in str(caught.value)
+    assert "radiocast publish" not in str(caught.value)
+    assert "run publish" not in str(caught.value)
