@@ -9,6 +9,7 @@ import pytest
 from radiocast.config import load_config
 from radiocast.errors import ConfigError
 from radiocast.models import Category
+from radiocast.validate import validate_feed
 
 REPO = Path(__file__).parents[1]
 
@@ -140,3 +141,18 @@ def test_audio_section(tmp_path: Path) -> None:
     assert config.audio.loudness == -19.0
     assert config.audio.intro == Path("jingles/intro.wav")
     assert config.audio.normalize_mp3 is True
+
+
+@pytest.mark.parametrize("language", ["vi", "vi-VN", "en-us", "es-419", "VI", "vie", "xx", "vi_VN", "vi-VNM", ""])
+def test_podcast_toml_takes_a_language_exactly_when_the_feed_linter_does(tmp_path: Path, language: str) -> None:
+    """Two rules that disagreed let podcast.toml accept "vie", which validate then refused in our own feed."""
+    try:
+        load_config(write(tmp_path, MINIMAL + f'language = "{language}"\n'))
+    except ConfigError as e:
+        assert "podcast.language" in str(e)
+        accepted = False
+    else:
+        accepted = True
+    feed = f"<rss version='2.0'><channel><language>{language}</language></channel></rss>".encode()
+    linted = any(p.rule == "channel.language" for p in validate_feed(feed))
+    assert accepted is not linted

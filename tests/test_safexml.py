@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from radiocast.cli import cli
-from radiocast.errors import FeedError
+from radiocast.errors import FeedInputError
 from radiocast.safexml import MAX_FEED_BYTES, MalformedFeedError, parse_feed
 from radiocast.validate import validate_feed
 
@@ -57,7 +57,7 @@ class Attack:
     name: str
     build: Callable[[str], bytes]  # the local server's base URL → the document
     refusal: str  # what the one-line error says
-    lint: bool = False  # refused as an xml.wellformed finding of validate, not a FeedError
+    lint: bool = False  # refused as an xml.wellformed finding of validate, not a FeedInputError
 
 
 DTD_MARKUP = "declares entities or other DTD markup"
@@ -277,7 +277,7 @@ def assert_refused(attack: Attack, code: int, out: str, err: str, source: str) -
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
 def test_parse_feed_refuses(attack: Attack, server: Server, record_property: Callable[[str, object], None]) -> None:
-    with pytest.raises(FeedError) as refused:
+    with pytest.raises(FeedInputError) as refused:
         parse_feed(attack.build(server.url), source="feed.xml")
     message = str(refused.value)
     assert message.startswith("feed.xml ")
@@ -351,7 +351,7 @@ def test_a_feed_exactly_at_the_cap_is_parsed() -> None:
     assert len(feed) == MAX_FEED_BYTES
     root = parse_feed(feed, source="feed.xml")
     assert len(root.findall("channel/item")) == count
-    with pytest.raises(FeedError, match=f"over {MAX_FEED_BYTES // MIB} MiB"):
+    with pytest.raises(FeedInputError, match=f"over {MAX_FEED_BYTES // MIB} MiB"):
         parse_feed(feed + b" ", source="feed.xml")
 
 

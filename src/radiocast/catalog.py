@@ -15,7 +15,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from radiocast.errors import CatalogError, WorkspaceBusyError
+from radiocast.errors import CatalogError, ConfigError, WorkspaceBusyError
 from radiocast.i18n import _
 from radiocast.models import Chapter, Episode, EpisodeState, Kind, Role, Sidecar, Speaker
 
@@ -218,14 +218,14 @@ class Catalog:
         frozen = IDENTITY & {k for k, v in changes.items() if getattr(current, k) != v}
         if frozen and current.live_since is not None:
             raise ValueError(f"identity of a live episode cannot change: {sorted(frozen)}")
-        row = _row(Episode(**{**{c: getattr(current, c) for c in _COLUMNS}, **changes}))
+        updated = Episode(**{**{c: getattr(current, c) for c in _COLUMNS}, **changes})
+        row = _row(updated)
         with self.transaction() as db:
-            db.execute(
+            written = db.execute(
                 f"UPDATE episodes SET {', '.join(f'{k} = ?' for k in row)} WHERE guid = ?",  # noqa: S608 - column names are ours
                 (*row.values(), guid),
-            )
-        updated = self.episode(guid)
-        if updated is None:  # pragma: no cover - the row was there inside the same lock
+            ).rowcount
+        if not written:  # removed between the read above and this write: they take the lock apart
             raise CatalogError(_("{path}: episode {guid} vanished").format(path=self.path, guid=guid))
         return updated
 
@@ -268,8 +268,9 @@ def workspace_lock(lock_path: Path, *, wait_s: float = 0) -> Iterator[None]:
             hint=_("wait for it to finish, or pass --wait SECONDS"),
         ) from e
     except OSError as e:
-        # A read-only workspace (or a file where .radiocast belongs): publish cannot change anything.
-        raise CatalogError(
+        # A read-only workspace (or a file where .radiocast belongs): nothing was changed, as for a
+        # wrong podcast.toml; the catalog itself was never touched.
+        raise ConfigError(
             _("cannot lock the workspace: {lock_path}: {reason}").format(lock_path=lock_path, reason=e.strerror or e),
             hint=_("make {folder} and the files in it writable for the user running radiocast").format(
                 folder=lock_path.parent

@@ -392,7 +392,7 @@ def validate_command(obj: dict[str, Any], feed: str | None) -> None:
         _("{errors} errors, {warnings} warnings").format(errors=errors, warnings=len(problems) - errors), err=True
     )
     if errors:
-        raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
+        raise click.exceptions.Exit(ExitCode.PROBLEMS_FOUND)
 
 
 @cli.command(
@@ -479,7 +479,7 @@ def _report_findings(findings: Sequence[check.Finding], *, as_json: bool) -> Non
         _("{errors} errors, {warnings} warnings").format(errors=errors, warnings=len(findings) - errors), err=True
     )
     if errors:
-        raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
+        raise click.exceptions.Exit(ExitCode.PROBLEMS_FOUND)
 
 
 @cli.command(

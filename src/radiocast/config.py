@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from radiocast.errors import ConfigError
 from radiocast.i18n import N_, _
+from radiocast.languages import is_language_code
 from radiocast.models import PUBNOTIFY_URL, AudioSettings, Category, FetchSettings, NotifySettings, PodcastConfig
 from radiocast.text import one_line
 from radiocast.urls import is_loopback
@@ -85,7 +86,6 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,3})?$")
 _BITRATE = re.compile(r"^\d{2,3}k$")
 _BASE_URL = re.compile(r"^https?://[^/\s]+(/\S*)?/$")
 
@@ -189,11 +189,11 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
             )
         )
     language = text.get("language", "vi")
-    if not _LANGUAGE.match(language):
+    if not is_language_code(language):
         raise ConfigError(
-            _("{source}: podcast.language = {language!r} is not an ISO 639 code").format(
-                source=source, language=language
-            ),
+            _(
+                "{source}: podcast.language = {language!r} is not an ISO 639-1 code (two letters, then an optional region)"
+            ).format(source=source, language=language),
             hint=_('use "vi"'),
         )
     timezone = text.get("timezone", "Asia/Ho_Chi_Minh")

@@ -7,9 +7,17 @@ from typing import ClassVar
 
 
 class ExitCode(IntEnum):
+    """One meaning per code and command (README: "Exit codes")."""
+
     OK = 0
+    # publish: some episodes failed, the others are published and in the feed.
     EPISODES_FAILED = 1
+    # validate, check, doctor: an error was found (CONTRACT.md: validate exits 1); deploy: a transfer failed.
+    PROBLEMS_FOUND = 1
+    # Nothing was changed: a wrong command line, podcast.toml or seed path, or the workspace is busy.
     USAGE = 2
+    # The run stopped: radiocast's catalog or the feed could not be read, built or written.
+    NOT_FINISHED = 3
     INTERRUPTED = 130
 
 
@@ -28,7 +36,7 @@ class RadiocastError(Exception):
 
 
 class ConfigError(RadiocastError):
-    """podcast.toml or a command-line value is wrong; nothing was changed."""
+    """podcast.toml, a command-line value or the workspace's set-up is wrong; nothing was changed."""
 
     exit_code = ExitCode.USAGE
 
@@ -40,9 +48,9 @@ class WorkspaceBusyError(RadiocastError):
 
 
 class CatalogError(RadiocastError):
-    """The SQLite catalog cannot be read or written."""
+    """The SQLite catalog cannot be read or written: whatever the run had not done yet is left undone."""
 
-    exit_code = ExitCode.USAGE
+    exit_code = ExitCode.NOT_FINISHED
 
 
 class EpisodeError(RadiocastError):
@@ -66,7 +74,15 @@ class TagError(EpisodeError):
 
 
 class FeedError(RadiocastError):
-    """The feed could not be built or read."""
+    """The workspace's feed (or a page beside it) could not be built or written."""
+
+    exit_code = ExitCode.NOT_FINISHED
+
+
+class FeedInputError(RadiocastError):
+    """A feed given to radiocast to read is refused: too big, a DTD, not well-formed XML."""
+
+    exit_code = ExitCode.PROBLEMS_FOUND
 
 
 class DeployError(RadiocastError):

@@ -14,7 +14,7 @@ The catalogs live in ``locale/``: ``radiocast.pot`` (the template, with Click's 
 setup.py at build time (``pip install .`` or ``pip install -e .``). After changing messages,
 from the repository root::
 
-    python -m babel.messages.frontend extract --project=radiocast --version=0.1.0 \
+    python -m babel.messages.frontend extract --project=radiocast --version="$(python -c 'import radiocast; print(radiocast.__version__)')" \
         --add-location=file --add-comments=TRANSLATORS: --copyright-holder=radiocast \
         -o src/radiocast/locale/radiocast.pot src/radiocast \
         "$(python -c 'import click, os; print(os.path.relpath(os.path.dirname(click.__file__)))')"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from radiocast.errors import ConfigError, FeedError
+from radiocast.errors import ConfigError, FeedInputError
 from radiocast.fetch import fetch_bytes
 from radiocast.httpclient import MIB
 from radiocast.i18n import N_, _
@@ -53,7 +53,7 @@ _EXTERNAL_DOCTYPE = re.compile(
 _HINT_DTD = N_("remove the <!DOCTYPE …> from the feed: RSS has no DTD, and characters go in as text or &#…; references")
 
 
-class MalformedFeedError(FeedError):
+class MalformedFeedError(FeedInputError):
     """The bytes are not well-formed XML; *detail* is the parser's own words (line and column)."""
 
     def __init__(self, message: str, *, detail: str, hint: str | None = None) -> None:
@@ -83,11 +83,11 @@ def read_feed(source: str | Path, settings: FetchSettings) -> bytes:
 def parse_feed(data: bytes, *, source: str) -> etree._Element:
     """Parse a feed's bytes into its root element, refusing what could hurt the machine reading it.
 
-    Raises FeedError naming *source* for an oversized feed or a DTD (see the module's docstring),
-    MalformedFeedError (a FeedError) for bytes that are not well-formed XML.
+    Raises FeedInputError naming *source* for an oversized feed or a DTD (see the module's docstring),
+    MalformedFeedError (a FeedInputError) for bytes that are not well-formed XML.
     """
     if len(data) > MAX_FEED_BYTES:
-        raise FeedError(
+        raise FeedInputError(
             _("{source} is over {limit} MiB; radiocast reads feeds up to that size").format(
                 source=source, limit=MAX_FEED_BYTES // MIB
             ),
@@ -116,7 +116,7 @@ def parse_feed(data: bytes, *, source: str) -> etree._Element:
         ) from e
     if root.getroottree().docinfo.internalDTD is not None and not seen_doctype:
         # The prescan saw no DOCTYPE, yet libxml2 found one: an encoding the prescan does not read.
-        raise FeedError(
+        raise FeedInputError(
             _("{source} has a <!DOCTYPE> in an encoding radiocast cannot check; it reads no DTDs").format(
                 source=source
             ),
@@ -137,13 +137,13 @@ def _check_prolog(data: bytes, source: str) -> bool:
         return True
     external = _EXTERNAL_DOCTYPE.match(text, pos)
     if external:
-        raise FeedError(
+        raise FeedInputError(
             _("{source} names an external DTD ({url}); radiocast loads no DTDs").format(
                 source=source, url=external.group(1)[1:-1].decode("utf-8", "replace")
             ),
             hint=_(_HINT_DTD),
         )
-    raise FeedError(
+    raise FeedInputError(
         _("{source} declares entities or other DTD markup in its <!DOCTYPE>; radiocast refuses them").format(
             source=source
         ),

@@ -65,7 +65,7 @@ def validate_feed(
 
     *enclosure_size(url)* gives the real size of the file behind an enclosure URL, or None when
     it can't tell; when given, an enclosure ``length`` that differs is an error. A feed that
-    safexml.parse_feed refuses (too big, a DTD) raises its FeedError naming *source*: that is
+    safexml.parse_feed refuses (too big, a DTD) raises its FeedInputError naming *source*: that is
     no lint finding, and nothing of it is looked at.
     """
     linter = _Linter(enclosure_size)

@@ -9,6 +9,7 @@ from lxml import etree
 
 from radiocast.config import APPLE_CATEGORIES
 from radiocast.i18n import _
+from radiocast.languages import is_language_code
 from radiocast.validate_common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, text_of
 
 _OBSOLETE_CATEGORIES = frozenset(
@@ -23,13 +24,6 @@ _OBSOLETE_CATEGORIES = frozenset(
     }
 )
 # ISO 639-1 (two-letter) codes: Apple wants one of these, optionally with a region.
-_ISO_639_1_CODES = """aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el
-    en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja
-    jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd
-    ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss
-    st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"""
-_ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
-_LANGUAGE = re.compile(r"([A-Za-z]{2})(-[A-Za-z]{2}|-\d{3})?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -110,8 +104,7 @@ class ChannelRules(Rules):
                 APPLE,
             )
             return
-        match = _LANGUAGE.fullmatch(language)
-        if match is None or match.group(1).lower() not in _ISO_639_1:
+        if not is_language_code(language):
             self.error(
                 "channel.language",
                 _('<language> is "{language}"; it must be an ISO 639 two-letter code such as vi or en-us').format(

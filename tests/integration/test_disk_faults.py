@@ -185,7 +185,7 @@ def test_full_disk_under_the_catalog_changes_nothing(one_published: Station) -> 
 
     run = publish(root, file_size_limit(db.stat().st_size // 2))
 
-    assert run.returncode == 2, run.stderr
+    assert run.returncode == 3, run.stderr  # the catalog could not be written: its own code, not "usage"
     line = one_error(run.stderr)
     assert f"{db}: " in line
     assert "free some space on the disk that holds the workspace" in line
@@ -260,3 +260,24 @@ def test_web_root_on_another_filesystem_is_still_written_atomically(station: Sta
         assert len(feedparser.parse((elsewhere / "podcast.xml").read_bytes()).entries) == 1
     finally:
         shutil.rmtree(elsewhere)
+
+
+def test_a_feed_that_cannot_be_written_stops_the_run_with_its_own_code(one_published: Station) -> None:
+    """Exit 1 means "some episodes failed, the others are in the feed": not true when the feed is not written."""
+    root = one_published.root
+    feed = root / "feeds" / "podcast.xml"
+    old = feed.read_bytes()
+    feed.unlink()
+    feed.mkdir()  # even root cannot replace a folder with a file
+
+    run = publish(root)
+
+    assert run.returncode == 3, run.stderr
+    *progress, line = run.stderr.splitlines()
+    assert progress == ["published  seeds/b.txt → audio/bai-hai.mp3"]
+    assert line.startswith("radiocast: error: cannot write feeds/podcast.xml: Is a directory — "), line
+    feed.rmdir()
+    again = publish(root)
+    assert again.returncode == 0, again.stderr
+    assert len(feedparser.parse(feed.read_bytes()).entries) == 2
+    assert feed.read_bytes() != old
