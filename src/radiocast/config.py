@@ -86,6 +86,7 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 _BITRATE = re.compile(r"^\d{2,3}k$")
 _BASE_URL = re.compile(r"^https?://[^/\s]+(/\S*)?/$")
 
@@ -105,6 +106,8 @@ _PODCAST_KEYS: dict[str, type | tuple[type, ...]] = {
     "copyright": str,
     "update_frequency": str,
     "update_frequency_text": str,
+    "location": str,
+    "country": str,
 }
 _REQUIRED = ("title", "description", "author", "owner_name", "owner_email", "base_url", "image", "categories")
 _AUDIO_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -222,7 +225,10 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
         copyright=text.get("copyright"),
     )
     rrule, freq_text = _update_frequency(text, source)
-    config = replace(config, update_frequency=rrule, update_frequency_text=freq_text)
+    location, country = _location(text, source)
+    config = replace(
+        config, update_frequency=rrule, update_frequency_text=freq_text, location=location, country=country
+    )
     if "audio" in data:
         config = replace(config, audio=_parse_audio(data["audio"], source))
     if "fetch" in data:
@@ -290,6 +296,25 @@ def _update_frequency(text: dict[str, str], source: Path) -> tuple[str | None, s
             hint=_('say it in words, e.g. update_frequency_text = "Thứ Bảy cuối tháng"'),
         )
     return value, label
+
+
+def _location(text: dict[str, str], source: Path) -> tuple[str | None, str | None]:
+    location, country = text.get("location") or None, text.get("country")
+    if country is None:
+        return location, None
+    if location is None:
+        raise ConfigError(
+            _("{source}: podcast.country needs podcast.location").format(source=source),
+            hint=_('name the place too, e.g. location = "Lai Vung, Đồng Tháp"'),
+        )
+    if not _COUNTRY.fullmatch(country):
+        raise ConfigError(
+            _("{source}: podcast.country = {country!r} is not an ISO 3166-1 two-letter code").format(
+                source=source, country=country
+            ),
+            hint=_('e.g. country = "VN"'),
+        )
+    return location, country.upper()
 
 
 def parse_categories(value: list[Any], source: Path) -> tuple[Category, ...]:

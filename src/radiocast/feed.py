@@ -26,7 +26,7 @@ from radiocast.errors import FeedError
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, PodcastConfig, Sidecar
 from radiocast.notes import MAX_DESCRIPTION_BYTES, episode_notes, person_name, shorten
-from radiocast.podcast2 import Person, Podcast2EntryExtension, Podcast2Extension, Transcript, UpdateFrequency
+from radiocast.podcast2 import Location, Person, Podcast2EntryExtension, Podcast2Extension, Transcript, UpdateFrequency
 from radiocast.text import block, one_line, xml_safe
 from radiocast.validate_common import ATOM_NS
 from radiocast.workspace import episode_page_path
@@ -195,6 +195,8 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
     podcast2.locked = True
     podcast2.locked_owner = config.owner_email.strip()
     podcast2.medium = "podcast"
+    if config.location:
+        podcast2.locations = [Location(name=config.location, rel="creator", country=config.country)]
     if config.update_frequency:
         podcast2.update_frequency = UpdateFrequency(text=config.update_frequency_text, rrule=config.update_frequency)
 

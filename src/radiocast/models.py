@@ -89,6 +89,9 @@ class PodcastConfig:
     # podcast:updateFrequency: an RFC 5545 rrule (None: no tag) and the text apps show.
     update_frequency: str | None = "FREQ=MONTHLY"
     update_frequency_text: str = "Hằng tháng"
+    # podcast:location rel="creator": where the programme is made, and its ISO 3166-1 country.
+    location: str | None = None
+    country: str | None = None
     audio: AudioSettings = field(default_factory=AudioSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)

@@ -1,4 +1,4 @@
-"""podcast.update_frequency → <podcast:updateFrequency> on the channel."""
+"""podcast.toml settings that become Podcasting 2.0 tags on the channel: updateFrequency, location."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from test_feed import make_channel
 NS = {"podcast": "https://podcastindex.org/namespace/1.0"}
 
 
-def _tag(tmp_path: Path, extra: str = "") -> list[etree._Element]:
+def _tag(tmp_path: Path, extra: str = "", name: str = "updateFrequency") -> list[etree._Element]:
     config = load_config(write(tmp_path, MINIMAL + extra))
     root = etree.fromstring(build_feed(make_channel(config), []))
-    return root.xpath("/rss/channel/podcast:updateFrequency", namespaces=NS)  # type: ignore[no-any-return]
+    return root.xpath(f"/rss/channel/podcast:{name}", namespaces=NS)  # type: ignore[no-any-return]
 
 
 def test_default_is_monthly(tmp_path: Path) -> None:
@@ -50,3 +50,23 @@ def test_mistakes_name_the_key(tmp_path: Path, extra: str, message: str) -> None
     with pytest.raises(ConfigError, match=message) as info:
         load_config(write(tmp_path, MINIMAL + extra))
     assert "podcast.toml" in str(info.value)
+
+
+def test_location_where_the_programme_is_made(tmp_path: Path) -> None:
+    assert _tag(tmp_path, name="location") == []
+    (tag,) = _tag(tmp_path, 'location = "Lai Vung, Đồng Tháp"\ncountry = "vn"\n', "location")
+    assert (tag.text, tag.get("rel"), tag.get("country")) == ("Lai Vung, Đồng Tháp", "creator", "VN")
+    (tag,) = _tag(tmp_path, 'location = "Lai Vung, Đồng Tháp"\n', "location")
+    assert (tag.text, tag.get("rel"), tag.get("country")) == ("Lai Vung, Đồng Tháp", "creator", None)
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ('country = "VN"\n', "podcast.country needs podcast.location"),
+        ('location = "Lai Vung"\ncountry = "VNM"\n', "podcast.country = 'VNM' is not an ISO 3166-1 two-letter code"),
+    ],
+)
+def test_a_wrong_location_names_the_key(tmp_path: Path, extra: str, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        load_config(write(tmp_path, MINIMAL + extra))
