@@ -141,3 +141,12 @@ def test_mistakes_name_the_file_and_the_field(workspace: Path, change, message: 
 )
 def test_parse_clock(clock: str, ms: int) -> None:
     assert parse_clock(clock) == ms
+
+
+def test_an_office_of_blanks_is_no_office(workspace: Path) -> None:
+    recording = read(
+        workspace,
+        'title = "Kỳ 86"\ndate = "2021-12-25 08:00"\naudio = "recordings/2021-12-25.wav"\n'
+        '[[speakers]]\nname = "Lê Thị Hoa"\noffice = " \\u00a0 "\n',
+    )
+    assert [(s.name, s.office) for s in recording.speakers] == [("Lê Thị Hoa", None)]
