@@ -191,7 +191,10 @@ def publish(
         live = _sync_sizes(ws, catalog)
         on_air = broadcast.in_feed(catalog.broadcasts(), {e.guid for e in live}, now)
         outputs = build_site(
-            channel, live, cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX)
+            channel,
+            live,
+            cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX),
+            live=[(b, broadcast.status_at(b, now).value) for b in on_air],
         )
         feed_name = ws.relative(ws.feed_path)
         outputs[feed_name] = with_stylesheet(build_feed(channel, live, broadcast.live_items(config, on_air, now)))

@@ -240,3 +240,31 @@ def test_a_recording_taken_back_before_its_release_is_not_published(station: Sta
     _publish(station, START + timedelta(days=2))
     assert etree.fromstring(_feed(station)).findall("channel/item") == []
     assert _status(station, START + timedelta(days=2)) == "ended"
+
+
+def _announced(station: Station) -> str | None:
+    """The live section of the programme's page (the liveItem's contentLink): its text, or None."""
+    page = etree.HTML((station.root / "feeds" / "index.html").read_bytes())
+    (section,) = page.xpath("//section[@id='truc-tiep']") or [None]
+    if section is None:
+        return None
+    streams = section.xpath(".//audio/@src")
+    return " ".join(" ".join(section.itertext()).split()) + (f" [{streams[0]}]" if streams else "")
+
+
+def test_the_programme_page_announces_the_broadcast(station: Station) -> None:
+    _manifest(station)
+    _publish(station, START - timedelta(days=1))
+    assert _announced(station) == (
+        f"Phát trực tiếp {TITLE} Sắp phát trực tiếp · Thứ Sáu, 25/12/2026, 08:00–09:30 {SUMMARY}"
+    )
+    _publish(station, START + timedelta(minutes=5))
+    assert _announced(station) == (
+        f"Phát trực tiếp {TITLE} Đang phát trực tiếp · Thứ Sáu, 25/12/2026, 08:00–09:30 {SUMMARY} "
+        f"Mở luồng phát trực tiếp [{STREAM}]"
+    )
+    _publish(station, END)
+    assert "Đã phát xong" in (_announced(station) or "")
+    _with_recording(station)
+    _publish(station, END + timedelta(hours=1))
+    assert _announced(station) is None
