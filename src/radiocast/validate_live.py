@@ -75,10 +75,8 @@ class LiveItemRules(Rules):
     def _time(self, live: etree._Element, name: str, where: str, *, required: bool) -> datetime | None:
         value = live.get(name)
         if value is None:
-            if required:
-                self.error(f"live.{name}", _("{where} has no {name} attribute").format(where=where, name=name), P20)
-            else:
-                self.warning(f"live.{name}", _("{where} has no {name} attribute").format(where=where, name=name), P20)
+            report = self.error if required else self.warning
+            report(f"live.{name}", _("{where} has no {name} attribute").format(where=where, name=name), P20)
             return None
         try:
             when = datetime.fromisoformat(value.strip())
