@@ -150,3 +150,70 @@ def test_an_office_of_blanks_is_no_office(workspace: Path) -> None:
         '[[speakers]]\nname = "Lê Thị Hoa"\noffice = " \\u00a0 "\n',
     )
     assert [(s.name, s.office) for s in recording.speakers] == [("Lê Thị Hoa", None)]
+
+
+LIVE = """\
+title = "Kỳ 88: Giải quyết khiếu nại về đất đai"
+
+[live]
+start = "2026-12-25 08:00"
+end = "2026-12-25 09:30"
+stream = "http://radio.example.vn:8000/truc-tiep"
+"""
+
+
+def test_live_table_makes_audio_and_date_optional(workspace: Path) -> None:
+    recording = read(workspace, LIVE)
+    assert recording.audio == ""
+    assert recording.live is not None
+    assert recording.live.start.isoformat() == recording.published.isoformat() == "2026-12-25T08:00:00+07:00"
+    assert recording.live.end.isoformat() == "2026-12-25T09:30:00+07:00"
+    assert (recording.live.stream, recording.live.stream_type) == (
+        "http://radio.example.vn:8000/truc-tiep",
+        "audio/mpeg",
+    )
+    aac = read(
+        workspace, 'date = "2026-12-26 08:00"\naudio = "recordings/2021-12-25.wav"\n' + LIVE + 'type = "audio/aac"\n'
+    )
+    assert aac.live is not None
+    assert aac.live.stream_type == "audio/aac"
+    assert aac.published.isoformat() == "2026-12-26T08:00:00+07:00"
+    assert aac.audio == "recordings/2021-12-25.wav"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda t: t.replace('end = "2026-12-25 09:30"', 'end = "2026-12-25 07:30"'),
+            r"live\.end 2026-12-25 07:30 is not after live\.start 2026-12-25 08:00",
+        ),
+        (lambda t: t.replace('end = "2026-12-25 09:30"', 'end = "2026-12-25 08:00"'), r"live\.end .* is not after"),
+        (lambda t: t.replace('start = "2026-12-25 08:00"\n', ""), r"live\.start is missing"),
+        (lambda t: t.replace('end = "2026-12-25 09:30"', 'end = "9:30"'), r"live\.end '9:30' is not YYYY-MM-DD HH:MM"),
+        (
+            lambda t: t.replace(
+                'stream = "http://radio.example.vn:8000/truc-tiep"', 'stream = "radio.example.vn/live"'
+            ),
+            r"live\.stream 'radio.example.vn/live' is not an http\(s\) URL",
+        ),
+        (lambda t: t.replace('stream = "http://radio.example.vn:8000/truc-tiep"\n', ""), r"live\.stream is missing"),
+        (
+            lambda t: t.replace('stream = "http://radio.example.vn:8000/truc-tiep"', "stream = 8000"),
+            r"live\.stream must be a string",
+        ),
+        (lambda t: t + 'type = "text/html"\n', r"live\.type 'text/html' is not an audio or video MIME type"),
+        (lambda t: t + 'url = "https://radio.example.vn/live"\n', r"live: unknown field 'url'"),
+        (lambda t: t.split("[live]")[0] + 'live = "2026-12-25 08:00"\n', r"live must be a \[live\] table"),
+        (lambda t: t.replace("[live]", "[truc_tiep]"), r"unknown field 'truc_tiep'"),
+    ],
+)
+def test_live_mistakes_name_the_file_and_the_field(workspace: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SeedError, match=message) as caught:
+        read(workspace, change(LIVE))
+    assert str(caught.value).startswith("seeds/ky-86.toml: ")
+
+
+def test_without_live_the_audio_is_still_required(workspace: Path) -> None:
+    with pytest.raises(SeedError, match=r"audio is missing"):
+        read(workspace, 'title = "Kỳ 88"\ndate = "2026-12-25 08:00"\n')

@@ -627,3 +627,65 @@ def test_validate_url_timeout_hint_speaks_of_the_feed(httpserver: HTTPServer) ->
     assert "resume" not in str(caught.value)
     assert "radiocast publish" not in str(caught.value)
     assert "run publish" not in str(caught.value)
+
+
+LIVE_ITEM = f"""<podcast:liveItem status="pending" start="2021-12-26T08:00:00+07:00" end="2021-12-26T09:30:00+07:00">
+    <title>Kỳ 86: Giải quyết khiếu nại về đất đai</title>
+    <guid isPermaLink="false">radiocast:150e8fae:ky-86</guid>
+    <enclosure url="https://radio.example.vn/truc-tiep.mp3" length="0" type="audio/mpeg"/>
+    <podcast:contentLink href="{BASE}">Chính quyền đối thoại với Nhân dân</podcast:contentLink>
+  </podcast:liveItem>
+  <link>"""
+
+
+def live_feed(old: str = "", new: str = "") -> bytes:
+    """The good feed with a live item after the channel's title, its *old* replaced by *new*."""
+    assert LIVE_ITEM.count(old) >= 1, old
+    return feed("<link>", LIVE_ITEM.replace(old, new, 1) if old else LIVE_ITEM)
+
+
+def test_good_live_item_has_no_problem() -> None:
+    assert validate_feed(live_feed()) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule", "severity", "words"),
+    [
+        ('status="pending"', 'status="upcoming"', "live.status", Severity.ERROR, 'status "upcoming"'),
+        ('status="pending"', "", "live.status", Severity.ERROR, "must be one of pending, live, ended"),
+        ('start="2021-12-26T08:00:00+07:00"', "", "live.start", Severity.ERROR, "no start"),
+        ("2021-12-26T08:00:00+07:00", "26/12/2021 08:00", "live.start", Severity.ERROR, "ISO 8601"),
+        ("2021-12-26T08:00:00+07:00", "2021-12-26T08:00:00", "live.start", Severity.ERROR, "with its offset"),
+        ('end="2021-12-26T09:30:00+07:00"', "", "live.end", Severity.WARNING, "no end"),
+        ("2021-12-26T09:30:00+07:00", "2021-12-26T07:30:00+07:00", "live.end", Severity.ERROR, "not after start"),
+        ("<title>Kỳ 86: Giải quyết khiếu nại về đất đai</title>", "", "live.title", Severity.ERROR, "live item #1"),
+        ('<guid isPermaLink="false">radiocast:150e8fae:ky-86</guid>', "", "live.guid", Severity.ERROR, "no <guid>"),
+        ("radiocast:150e8fae:ky-86", "radiocast:150e8fae:2021-12-19-ky-85", "live.guid", Severity.WARNING, "Kỳ 85"),
+        (
+            '<enclosure url="https://radio.example.vn/truc-tiep.mp3" length="0" type="audio/mpeg"/>',
+            "",
+            "live.enclosure",
+            Severity.WARNING,
+            "no stream",
+        ),
+        (
+            "https://radio.example.vn/truc-tiep.mp3",
+            "rtmp://radio.example.vn/live",
+            "live.enclosure",
+            Severity.ERROR,
+            "not an http(s) URL",
+        ),
+        (
+            f'<podcast:contentLink href="{BASE}">Chính quyền đối thoại với Nhân dân</podcast:contentLink>',
+            "",
+            "live.contentLink",
+            Severity.ERROR,
+            "cannot play the stream",
+        ),
+    ],
+)
+def test_live_item_rules(old: str, new: str, rule: str, severity: Severity, words: str) -> None:
+    problem = only(validate_feed(live_feed(old, new)), rule)
+    assert problem.severity is severity
+    assert words in problem.message
+    assert "live item" in problem.message

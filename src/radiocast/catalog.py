@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 
 from radiocast.errors import CatalogError, ConfigError, WorkspaceBusyError
 from radiocast.i18n import _
-from radiocast.models import Chapter, Episode, EpisodeState, Kind, Role, Sidecar, Speaker
+from radiocast.models import Broadcast, Chapter, Episode, EpisodeState, Kind, LiveSlot, Role, Sidecar, Speaker
 
 # Ordered and append-only: each entry moves the schema from user_version i to i+1.
 MIGRATIONS: tuple[str, ...] = (
@@ -67,6 +67,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE episodes ADD COLUMN source_site TEXT NOT NULL DEFAULT '';
     ALTER TABLE episodes ADD COLUMN machine_read INTEGER NOT NULL DEFAULT 0 CHECK (machine_read IN (0, 1));
     ALTER TABLE episodes ADD COLUMN offset_ms INTEGER NOT NULL DEFAULT 0;
+    """,
+    # Issue 8: a manifest's [live] slot (podcast:liveItem), kept so the feed stays derived from the catalog.
+    """
+    CREATE TABLE live_slots (
+        seed TEXT PRIMARY KEY,
+        guid TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        stream_type TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
     """,
 )
 
@@ -234,6 +248,35 @@ class Catalog:
         with self.transaction() as db:
             db.execute("DELETE FROM episodes WHERE guid = ? AND live_since IS NULL", (guid,))
 
+    # -- live broadcasts ----------------------------------------------------
+
+    def broadcasts(self) -> list[Broadcast]:
+        return [_broadcast(r) for r in self._query("SELECT * FROM live_slots ORDER BY starts_at, guid")]
+
+    def set_broadcast(self, broadcast: Broadcast) -> None:
+        slot = broadcast.slot
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO live_slots "
+                "(seed, guid, title, summary, starts_at, ends_at, stream, stream_type, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    broadcast.seed,
+                    broadcast.guid,
+                    broadcast.title,
+                    broadcast.summary,
+                    slot.start.isoformat(),
+                    slot.end.isoformat(),
+                    slot.stream,
+                    slot.stream_type,
+                    _now(),
+                ),
+            )
+
+    def drop_broadcast(self, seed: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM live_slots WHERE seed = ?", (seed,))
+
     # -- seeds that could not be read --------------------------------------
 
     def record_seed_error(self, seed: str, error: str) -> None:
@@ -336,3 +379,18 @@ def _episode(row: sqlite3.Row) -> Episode:
         values["chapters_file"] = Sidecar(**json.loads(values["chapters_file"]))
     values["machine_read"] = bool(values["machine_read"])
     return Episode(**values)
+
+
+def _broadcast(row: sqlite3.Row) -> Broadcast:
+    return Broadcast(
+        seed=row["seed"],
+        guid=row["guid"],
+        title=row["title"],
+        summary=row["summary"],
+        slot=LiveSlot(
+            start=datetime.fromisoformat(row["starts_at"]),
+            end=datetime.fromisoformat(row["ends_at"]),
+            stream=row["stream"],
+            stream_type=row["stream_type"],
+        ),
+    )

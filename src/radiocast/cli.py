@@ -18,6 +18,7 @@ from radiocast import __version__, check, deploy, doctor, i18n, pipeline, probe,
 from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
 from radiocast.errors import ExitCode, RadiocastError
 from radiocast.i18n import N_, _
+from radiocast.models import Broadcast
 from radiocast.produce import Outcome
 
 # Help texts are English msgids, translated when Click shows them (see _TranslatedHelp).
@@ -37,6 +38,9 @@ _STATES = {
     "published": N_("published"),
     "failed": N_("failed"),
     "scheduled": N_("scheduled"),
+    "live-pending": N_("live, upcoming"),
+    "live": N_("live now"),
+    "live-ended": N_("live, ended"),
 }
 _SEVERITIES = {validate.Severity.ERROR: N_("error"), validate.Severity.WARNING: N_("warning")}
 
@@ -364,6 +368,17 @@ def _status_json(row: queries.StatusRow) -> dict[str, Any]:
         "size_bytes": row.size_bytes,
         "last_error": row.error,
         "error": row.error,  # the same as last_error, kept for scripts that read "error"
+        "live": _live_json(row.live) if row.live else None,
+    }
+
+
+def _live_json(live: Broadcast) -> dict[str, Any]:
+    return {
+        "start": live.slot.start.isoformat(),
+        "end": live.slot.end.isoformat(),
+        "stream": live.slot.stream,
+        "type": live.slot.stream_type,
+        "guid": live.guid,
     }
 
 

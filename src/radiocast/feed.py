@@ -26,7 +26,15 @@ from radiocast.errors import FeedError
 from radiocast.i18n import _
 from radiocast.models import Channel, Episode, PodcastConfig, Sidecar
 from radiocast.notes import MAX_DESCRIPTION_BYTES, episode_notes, person_name, shorten
-from radiocast.podcast2 import Location, Person, Podcast2EntryExtension, Podcast2Extension, Transcript, UpdateFrequency
+from radiocast.podcast2 import (
+    LiveItem,
+    Location,
+    Person,
+    Podcast2EntryExtension,
+    Podcast2Extension,
+    Transcript,
+    UpdateFrequency,
+)
 from radiocast.text import block, one_line, xml_safe
 from radiocast.validate_common import ATOM_NS
 from radiocast.workspace import episode_page_path
@@ -78,8 +86,9 @@ def episode_guid(podcast_guid: str, source: str) -> str:
     return str(uuid.uuid5(namespace, name))
 
 
-def build_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
-    """Render the RSS feed (UTF-8 bytes) of *channel* with its published *episodes*, newest first."""
+def build_feed(channel: Channel, episodes: Sequence[Episode], live: Sequence[LiveItem] = ()) -> bytes:
+    """Render the RSS feed (UTF-8 bytes) of *channel* with its published *episodes*, newest first,
+    and the *live* broadcasts it announces (broadcast.live_items)."""
     config = channel.config
     items = _ordered(episodes)
     newest = items[0].published.astimezone(config.tz) if items else None
@@ -88,6 +97,7 @@ def build_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
         fg.load_extension("podcast")
         fg.register_extension("podcast2", Podcast2Extension, Podcast2EntryExtension)
         _fill_channel(fg, channel, newest)
+        fg.podcast2.live_items = list(live)
         for episode in items:
             _add_item(fg, config, episode)
         xml = fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)

@@ -222,19 +222,41 @@ class Channel:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LiveSlot:
+    """A manifest's [live] table: when the station airs the programme, and its stream."""
+
+    start: datetime
+    end: datetime
+    stream: str  # the station's http(s) stream
+    stream_type: str = "audio/mpeg"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Broadcast:
+    """A live slot as the catalog keeps it: whose it is and the GUID its recording gets."""
+
+    seed: str
+    guid: str
+    title: str
+    summary: str
+    slot: LiveSlot
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Recording:
     """A station recording described by an episode manifest (seeds/*.toml)."""
 
     seed: str
     title: str
     published: datetime
-    audio: str  # an http(s) URL, or a path relative to the workspace
+    audio: str  # an http(s) URL, or a path relative to the workspace; "" before a live broadcast
     summary: str = ""
     episode: int | None = None
     season: int | None = None
     transcript: Path | None = None  # relative to the workspace
     speakers: tuple[Speaker, ...] = ()
     chapters: tuple[Chapter, ...] = ()
+    live: LiveSlot | None = None
 
     @property
     def is_remote(self) -> bool:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from radiocast import __version__, schedule
+from radiocast import __version__, broadcast, schedule
 from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
@@ -28,7 +28,7 @@ from radiocast.feed import build_feed, episode_guid, podcast_guid, with_styleshe
 from radiocast.fetch import Fetcher
 from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
-from radiocast.models import Channel, Episode, EpisodeState, Kind, PodcastConfig
+from radiocast.models import Broadcast, Channel, Episode, EpisodeState, Kind, PodcastConfig
 from radiocast.notify import Ping, announce
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
@@ -156,11 +156,16 @@ def publish(
         # Planning moves or adds unreleased rows only for the seed being planned, so a seed
         # with none now has none when its turn comes: no per-seed query for the usual case.
         unreleased = catalog.unreleased_seeds()
+        slots = {b.seed: b for b in catalog.broadcasts()}
         resolved_root = ws.root.resolve()
+        seen = set()
         for path in seed_paths:
             seed = _relative(resolved_root, path)
+            seen.add(seed)
             try:
-                planned.append(_plan(context, path, seed, claimed, refresh=refresh, unreleased=unreleased))
+                job = _plan(context, path, seed, claimed, refresh=refresh, unreleased=unreleased, slots=slots)
+                if job is not None:
+                    planned.append(job)
             except SeedError as e:
                 catalog.record_seed_error(seed, str(e))
                 result = EpisodeResult(seed=seed, outcome=Outcome.FAILED, error=str(e))
@@ -178,13 +183,21 @@ def publish(
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        if not seeds:
+            # Every seed was read: a slot whose manifest is gone goes with it.
+            for gone in slots.keys() - seen:
+                catalog.drop_broadcast(gone)
         schedule.release_due(catalog, now)
         live = _sync_sizes(ws, catalog)
+        on_air = broadcast.in_feed(catalog.broadcasts(), {e.guid for e in live}, now)
         outputs = build_site(
-            channel, live, cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX)
+            channel,
+            live,
+            cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX),
+            live=[(b, broadcast.status_at(b, now).value) for b in on_air],
         )
         feed_name = ws.relative(ws.feed_path)
-        outputs[feed_name] = with_stylesheet(build_feed(channel, live))
+        outputs[feed_name] = with_stylesheet(build_feed(channel, live, broadcast.live_items(config, on_air, now)))
         written = set()
         for relative, data in sorted(outputs.items()):
             path = ws.root / relative
@@ -260,6 +273,7 @@ def read_source(ws: Workspace, path: Path, seed: str, config: PodcastConfig) -> 
             speakers=recording.speakers,
             chapters=recording.chapters,
             transcript=recording.transcript,
+            live=recording.live,
         )
     raise SeedError(
         _("{seed}: unsupported seed type {suffix!r}").format(seed=seed, suffix=path.suffix),
@@ -283,7 +297,9 @@ def _plan(
     *,
     refresh: bool,
     unreleased: frozenset[str] | None = None,
-) -> _Job:
+    slots: dict[str, Broadcast],
+) -> _Job | None:
+    """The job for one seed; None for a programme still waiting for its live broadcast (no recording yet)."""
     catalog, channel = context.catalog, context.channel
     config = channel.config
     source = read_source(context.ws, path, seed, config)
@@ -298,10 +314,19 @@ def _plan(
             hint=_("remove one of the two seeds"),
         )
     claimed[guid] = seed
+    wanted = (
+        Broadcast(seed=seed, guid=guid, title=source.title, summary=source.summary, slot=source.live)
+        if source.live is not None
+        else None
+    )
+    broadcast.sync(catalog, seed, slots.get(seed), wanted)
+    waiting = source.live is not None and not source.audio
     for stale in catalog.episodes_of_seed(seed) if unreleased is None or seed in unreleased else ():
-        if stale.guid != guid and stale.live_since is None:
-            # The seed's audio URL was corrected before it ever went live: start afresh.
+        if (stale.guid != guid or waiting) and stale.live_since is None:
+            # The seed's audio URL was corrected (or taken back) before it ever went live: start afresh.
             catalog.remove_unreleased(stale.guid)
+    if waiting:
+        return None
     metadata: dict[str, object] = {
         "seed": seed,
         "title": source.title,
@@ -365,7 +390,8 @@ def _unique_slug(catalog: Catalog, title: str, published: datetime) -> str:
 def _digest(context: Context, source: Source) -> str:
     """Everything that goes into the MP3's tags and sidecars: a change means a re-tag."""
     config = context.channel.config
-    fields = {f.name: _as_dict(getattr(source, f.name)) for f in dataclass_fields(source)}
+    # The live slot is not in the tags; leaving it out keeps the digests stored before it existed.
+    fields = {f.name: _as_dict(getattr(source, f.name)) for f in dataclass_fields(source) if f.name != "live"}
     fields["transcript_sha"] = (
         _file_sha256(context.ws.root, source.transcript, source.seed) if source.transcript else None
     )

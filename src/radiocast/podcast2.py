@@ -101,6 +101,45 @@ class Transcript:
     rel: str | None = None
 
 
+LIVE_STATUSES: Final = ("pending", "live", "ended")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveItem:
+    """A <podcast:liveItem>: a live stream announced, on air or over; start and end are ISO 8601."""
+
+    status: str
+    start: str
+    end: str
+    title: str
+    guid: str
+    stream: str
+    stream_type: str
+    content_link: str  # a page that plays the stream, for apps that can't (required by the namespace)
+    content_link_text: str
+    description: str = ""
+
+
+def _live_item(channel: etree._Element, after: etree._Element, live: LiveItem) -> etree._Element:
+    if live.status not in LIVE_STATUSES:
+        raise FeedError(
+            _("podcast:liveItem status {status!r} is not one of {choices}").format(
+                status=live.status, choices=", ".join(LIVE_STATUSES)
+            )
+        )
+    elem = _sub(channel, PODCAST_NS, "liveItem", status=live.status, start=live.start, end=live.end)
+    after.addnext(elem)
+    etree.SubElement(elem, "title").text = xml_safe(live.title)
+    if live.description:
+        etree.SubElement(elem, "description").text = xml_safe(live.description)
+    guid = etree.SubElement(elem, "guid", isPermaLink="false")
+    guid.text = xml_safe(live.guid)
+    # A stream has no size; RSS wants a length all the same, and apps ignore it for a stream.
+    etree.SubElement(elem, "enclosure", url=xml_safe(live.stream), length="0", type=xml_safe(live.stream_type))
+    _sub(elem, PODCAST_NS, "contentLink", _node_text(live.content_link_text, "contentLink"), href=live.content_link)
+    return elem
+
+
 def _persons(parent: etree._Element, persons: list[Person]) -> None:
     for person in persons:
         _sub(
@@ -133,6 +172,7 @@ class Podcast2Extension(BaseExtension):  # type: ignore[misc]  # feedgen: untype
         self.update_frequency: UpdateFrequency | None = None
         self.persons: list[Person] = []
         self.locations: list[Location] = []
+        self.live_items: list[LiveItem] = []
 
     def extend_ns(self) -> dict[str, str]:
         # Only feed-level extensions are asked: the entry extension relies on this declaration.
@@ -181,6 +221,11 @@ class Podcast2Extension(BaseExtension):  # type: ignore[misc]  # feedgen: untype
                 osm=loc.osm,
                 country=loc.country,
             )
+        # Right after the channel's <title>, ahead of its <link> and <description>: feedparser reads a
+        # liveItem's <link> and <description> as the channel's, and the channel's own, coming later, win.
+        anchor = channel[0]  # feedgen writes <title> first
+        for live in self.live_items:
+            anchor = _live_item(channel, anchor, live)
         return rss_feed
 
 

@@ -19,7 +19,7 @@ from radiocast.errors import AudioError, FetchError, SeedError
 from radiocast.fetch import Fetcher
 from radiocast.files import move_into_place
 from radiocast.i18n import N_, _, for_listeners
-from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, Speaker
+from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, LiveSlot, Speaker
 from radiocast.narrate import narrate
 from radiocast.notes import MACHINE_READ_NOTE
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
@@ -73,6 +73,7 @@ class Source:
     speakers: tuple[Speaker, ...] = ()
     chapters: tuple[Chapter, ...] = ()  # on the recording's own timeline
     transcript: Path | None = None
+    live: LiveSlot | None = None  # a manifest's [live] slot: the feed's, never the MP3's
 
     @property
     def is_remote(self) -> bool:

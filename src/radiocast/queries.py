@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from radiocast import broadcast, schedule
 from radiocast.catalog import Catalog
 from radiocast.config import load_config
 from radiocast.cover import check_cover
 from radiocast.errors import ConfigError
 from radiocast.fetch import remote_size
 from radiocast.i18n import _
-from radiocast.models import EpisodeState, FetchSettings
+from radiocast.models import Broadcast, EpisodeState, FetchSettings
 from radiocast.safexml import read_feed
 from radiocast.schedule import is_held
 from radiocast.validate import APPLE, Problem, Severity, validate_feed
@@ -30,10 +31,13 @@ class StatusRow:
     duration_ms: int | None = None
     size_bytes: int | None = None
     error: str | None = None
+    live: Broadcast | None = None  # a live slot's row: its broadcast
 
 
-def status(root: Path) -> list[StatusRow]:
-    """One row per episode known to the catalog, plus seeds that could not be read."""
+def status(root: Path, *, now: datetime | None = None) -> list[StatusRow]:
+    """One row per episode known to the catalog, plus seeds that could not be read, plus each live
+    slot not yet replaced by its recording, in its state at *now* (default: the real clock)."""
+    now = schedule.clock(now)
     ws = Workspace(root)
     if not ws.config_path.is_file():
         raise ConfigError(
@@ -57,8 +61,27 @@ def status(root: Path) -> list[StatusRow]:
             )
             for e in catalog.episodes()
         ]
+        released = {e.guid for e in catalog.live_episodes()}
+        shown = {b.guid for b in broadcast.in_feed(catalog.broadcasts(), released, now)}
+        rows += [
+            StatusRow(
+                seed=b.seed,
+                state=_live_state(broadcast.status_at(b, now)),
+                title=b.title,
+                date=b.slot.start,
+                in_feed=b.guid in shown,
+                live=b,
+            )
+            for b in catalog.broadcasts()
+            if b.guid not in released
+        ]
         rows += [StatusRow(seed=f.seed, state=EpisodeState.FAILED.value, error=f.error) for f in catalog.seed_errors()]
     return rows
+
+
+def _live_state(status: broadcast.LiveStatus) -> str:
+    """A live slot's state in `status`: live-pending, live or live-ended."""
+    return "live" if status is broadcast.LiveStatus.LIVE else f"live-{status.value}"
 
 
 def check_feed(root: Path, feed: str | None = None) -> list[Problem]:

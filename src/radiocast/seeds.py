@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from radiocast.errors import SeedError
 from radiocast.i18n import N_, _
-from radiocast.models import Article, Chapter, Recording, Role, Speaker
+from radiocast.models import Article, Chapter, LiveSlot, Recording, Role, Speaker
 from radiocast.text import block, one_line
 from radiocast.text import lines as text_lines
 from radiocast.urls import redact_url
@@ -144,7 +144,19 @@ def _name_case(byline: str) -> str:
 
 
 MANIFEST_SUFFIXES = (".toml",)
-_MANIFEST_KEYS = {"title", "date", "audio", "episode", "season", "summary", "transcript", "speakers", "chapters"}
+_MANIFEST_KEYS = {
+    "title",
+    "date",
+    "audio",
+    "episode",
+    "season",
+    "summary",
+    "transcript",
+    "speakers",
+    "chapters",
+    "live",
+}
+_LIVE_KEYS = {"start", "end", "stream", "type"}
 _MANIFEST_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _CLOCK = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:\.(\d{1,3}))?$")
 
@@ -169,9 +181,11 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
     title = one_line(_field(data, "title", str, seed, required=True))
     if not title:
         raise SeedError(_("{seed}: title is empty").format(seed=seed))
-    published = _manifest_date(data.get("date"), seed, tz)
-    audio = _field(data, "audio", str, seed, required=True).strip()
-    if not audio.startswith(("http://", "https://")):
+    live = _live(data["live"], seed, tz) if "live" in data else None
+    # Before its live broadcast a programme has no recording yet; its date is then the broadcast's.
+    published = live.start if live and "date" not in data else _manifest_date(data.get("date"), seed, tz)
+    audio = (_field(data, "audio", str, seed, required=live is None) or "").strip()
+    if audio and not audio.startswith(("http://", "https://")):
         _inside(audio, "audio", seed, root)
     transcript = data.get("transcript")
     if transcript is not None:
@@ -187,6 +201,7 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
         transcript=transcript,
         speakers=_speakers(data.get("speakers", []), seed),
         chapters=_chapters(data.get("chapters", []), seed),
+        live=live,
     )
 
 
@@ -199,19 +214,23 @@ def parse_clock(value: str) -> int:
     return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int((millis or "0").ljust(3, "0"))
 
 
-def _field(data: dict[str, Any], key: str, kind: type, seed: str, *, required: bool = False) -> Any:
+def _field(
+    data: dict[str, Any], key: str, kind: type, seed: str, *, required: bool = False, where: str | None = None
+) -> Any:
+    """*data*[*key*] checked to be a *kind*; *where* names it in messages (default: *key*)."""
     value = data.get(key)
+    where = where or key
     if value is None:
         if required:
             raise SeedError(
-                _("{seed}: {key} is missing").format(seed=seed, key=key),
-                hint=_("add {key} = … (README: episode manifests)").format(key=key),
+                _("{seed}: {key} is missing").format(seed=seed, key=where),
+                hint=_("add {key} = … (README: episode manifests)").format(key=where),
             )
         return None
     if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
         raise SeedError(
             _("{seed}: {key} must be {kind}, got {value!r}").format(
-                seed=seed, key=key, kind=_(_KIND[kind]), value=value
+                seed=seed, key=where, kind=_(_KIND[kind]), value=value
             )
         )
     return value
@@ -220,10 +239,11 @@ def _field(data: dict[str, Any], key: str, kind: type, seed: str, *, required: b
 _KIND = {str: N_("a string"), int: N_("an integer"), list: N_("a list")}
 
 
-def _manifest_date(value: object, seed: str, tz: ZoneInfo) -> datetime:
+def _manifest_date(value: object, seed: str, tz: ZoneInfo, key: str = "date") -> datetime:
     if value is None:
         raise SeedError(
-            _("{seed}: date is missing").format(seed=seed), hint=_('add date = "YYYY-MM-DD HH:MM" (local time)')
+            _("{seed}: {key} is missing").format(seed=seed, key=key),
+            hint=_('add {key} = "YYYY-MM-DD HH:MM" (local time)').format(key=key),
         )
     if isinstance(value, datetime):
         if value.tzinfo is not None:
@@ -232,16 +252,54 @@ def _manifest_date(value: object, seed: str, tz: ZoneInfo) -> datetime:
     match = _MANIFEST_DATE.match(str(value).strip()) if isinstance(value, str) else None
     if not match:
         raise SeedError(
-            _("{seed}: date {value!r} is not YYYY-MM-DD HH:MM").format(seed=seed, value=value),
-            hint=_('e.g. date = "2021-12-25 08:00"'),
+            _("{seed}: {key} {value!r} is not YYYY-MM-DD HH:MM").format(seed=seed, key=key, value=value),
+            hint=_('e.g. {key} = "2021-12-25 08:00"').format(key=key),
         )
     year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as e:
         raise SeedError(
-            _("{seed}: date {value!r} is not a real date ({error})").format(seed=seed, value=value, error=e)
+            _("{seed}: {key} {value!r} is not a real date ({error})").format(seed=seed, key=key, value=value, error=e)
         ) from e
+
+
+def _live(value: object, seed: str, tz: ZoneInfo) -> LiveSlot:
+    """The [live] table: start and end (local time, like date), the stream's URL and optional MIME type."""
+    if not isinstance(value, dict):
+        raise SeedError(
+            _("{seed}: live must be a [live] table").format(seed=seed),
+            hint=_('write [live] with start, end and stream (README: "The live broadcast")'),
+        )
+    extra = sorted(set(value) - _LIVE_KEYS)
+    if extra:
+        raise SeedError(
+            _("{seed}: live: unknown field {extra!r}").format(seed=seed, extra=extra[0]),
+            hint=_("valid: {fields}").format(fields=", ".join(sorted(_LIVE_KEYS))),
+        )
+    start = _manifest_date(value.get("start"), seed, tz, "live.start")
+    end = _manifest_date(value.get("end"), seed, tz, "live.end")
+    if end <= start:
+        raise SeedError(
+            _("{seed}: live.end {end} is not after live.start {start}").format(
+                seed=seed, end=f"{end:%Y-%m-%d %H:%M}", start=f"{start:%Y-%m-%d %H:%M}"
+            ),
+            hint=_("the broadcast must end after it starts"),
+        )
+    stream = _field(value, "stream", str, seed, required=True, where="live.stream").strip()
+    parts = urlsplit(stream)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SeedError(
+            _("{seed}: live.stream {stream!r} is not an http(s) URL").format(seed=seed, stream=redact_url(stream)),
+            hint=_("give the station's stream URL, e.g. https://radio.example.vn/live.mp3"),
+        )
+    stream_type = (_field(value, "type", str, seed, where="live.type") or "audio/mpeg").strip()
+    if not re.fullmatch(r"(audio|video)/[\w.+-]+", stream_type):
+        raise SeedError(
+            _("{seed}: live.type {type!r} is not an audio or video MIME type").format(seed=seed, type=stream_type),
+            hint=_('e.g. type = "audio/mpeg" (the default) or "audio/aac"'),
+        )
+    return LiveSlot(start=start, end=end, stream=stream, stream_type=stream_type)
 
 
 def _inside(value: str, key: str, seed: str, root: Path) -> Path:

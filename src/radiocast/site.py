@@ -26,7 +26,7 @@ import jinja2
 from radiocast import __version__
 from radiocast.feed import STYLESHEET_HREF
 from radiocast.i18n import _
-from radiocast.models import Channel, Episode, Kind, Role
+from radiocast.models import Broadcast, Channel, Episode, Kind, Role
 from radiocast.notes import CHAPTERS_HEADING, GUESTS_HEADING, HOSTS_HEADING, MACHINE_READ_NOTE, SOURCE_LABEL
 from radiocast.text import clock
 from radiocast.urls import public_url
@@ -62,8 +62,17 @@ class AppLink:
     url: str
 
 
-def build_site(channel: Channel, episodes: Sequence[Episode], *, cover: bytes | None = None) -> dict[str, bytes]:
+def build_site(
+    channel: Channel,
+    episodes: Sequence[Episode],
+    *,
+    cover: bytes | None = None,
+    live: Sequence[tuple[Broadcast, str]] = (),
+) -> dict[str, bytes]:
     """Render the listener pages: workspace-relative path → bytes.
+
+    *live* (each announced broadcast with its status: pending, live or ended) goes on the first
+    index page, with a player of the stream while it is on air: the feed's liveItems link there.
 
     `feeds/index.html` (newest first, `feeds/index-2.html`… beyond PAGE_SIZE episodes), one
     `feeds/<slug>.html` per episode, and `feeds/podcast.xsl` for the feed's browser view. With
@@ -91,6 +100,7 @@ def build_site(channel: Channel, episodes: Sequence[Episode], *, cover: bytes | 
             previous=_name(index_page_path(number - 1)) if number > 1 else None,
             next=_name(index_page_path(number + 1)) if number < pages else None,
             links=tuple((n, _name(index_page_path(n))) for n in range(1, pages + 1)),
+            live=tuple(_live_view(channel, b, status) for b, status in live) if number == 1 else (),
         )
         meta = _Meta(
             title=config.title if number == 1 else f"{config.title} – Trang {number}",
@@ -216,6 +226,37 @@ class _IndexPage:
     previous: str | None
     next: str | None
     links: tuple[tuple[int, str], ...]
+    live: tuple[_LiveView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _LiveView:
+    title: str
+    summary: str
+    status_text: str
+    start_iso: str
+    when_text: str
+    stream: str | None  # only while on air
+
+
+_LIVE_STATUS_TEXT: Final = {
+    "pending": "Sắp phát trực tiếp",
+    "live": "Đang phát trực tiếp",
+    "ended": "Đã phát xong; bản ghi âm sẽ được đăng tại đây",
+}
+
+
+def _live_view(channel: Channel, live: Broadcast, status: str) -> _LiveView:
+    tz = channel.config.tz
+    start, end = live.slot.start.astimezone(tz), live.slot.end.astimezone(tz)
+    return _LiveView(
+        title=_line(live.title),
+        summary=_line(live.summary),
+        status_text=_LIVE_STATUS_TEXT[status],
+        start_iso=start.isoformat(),
+        when_text=f"{vietnamese_date(start)}, {start:%H:%M}–{end:%H:%M}",
+        stream=live.slot.stream if status == "live" else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

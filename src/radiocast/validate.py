@@ -30,6 +30,7 @@ from radiocast.validate_common import (
     tag_of,
 )
 from radiocast.validate_items import APPLE_MEDIA, ItemRules
+from radiocast.validate_live import LiveItemRules
 
 __all__ = [
     "APPLE",
@@ -73,8 +74,8 @@ def validate_feed(
     return linter.problems
 
 
-class _Linter(ChannelRules, ItemRules):
-    """The whole feed: the XML document and <rss>, then the channel's and the items' rules."""
+class _Linter(ChannelRules, ItemRules, LiveItemRules):
+    """The whole feed: the XML document and <rss>, then the channel's, the items' and the live items' rules."""
 
     def check(self, feed: bytes, source: str) -> None:
         try:
@@ -107,6 +108,8 @@ class _Linter(ChannelRules, ItemRules):
             )
         for index, item in enumerate(items, start=1):
             self.check_item(item, index)
+        for index, live in enumerate(channel.findall(self.q("podcast", "liveItem")), start=1):
+            self.check_live_item(live, index)
 
     def check_encoding(self, feed: bytes) -> None:
         try:
