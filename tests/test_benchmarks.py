@@ -21,6 +21,7 @@ def test_there_are_benchmarks() -> None:
         "narration",
         "pages",
         "publish_unchanged",
+        "startup",
     }
 
 

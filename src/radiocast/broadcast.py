@@ -17,8 +17,7 @@ from enum import StrEnum
 from typing import Final
 
 from radiocast.catalog import Catalog
-from radiocast.models import Broadcast, PodcastConfig
-from radiocast.podcast2 import LiveItem
+from radiocast.models import Broadcast
 
 ENDED_KEPT: Final = timedelta(days=7)
 
@@ -49,22 +48,3 @@ def sync(catalog: Catalog, seed: str, stored: Broadcast | None, wanted: Broadcas
 def in_feed(broadcasts: Iterable[Broadcast], released: Collection[str], now: datetime) -> list[Broadcast]:
     """The slots the feed announces at *now*: not yet replaced by a released recording, not long over."""
     return [b for b in broadcasts if b.guid not in released and now < b.slot.end + ENDED_KEPT]
-
-
-def live_items(config: PodcastConfig, broadcasts: Iterable[Broadcast], now: datetime) -> list[LiveItem]:
-    """The feed's podcast:liveItem of each slot, in start order; times with the podcast's offset."""
-    return [
-        LiveItem(
-            status=status_at(b, now).value,
-            start=b.slot.start.astimezone(config.tz).isoformat(),
-            end=b.slot.end.astimezone(config.tz).isoformat(),
-            title=b.title,
-            guid=b.guid,
-            stream=b.slot.stream,
-            stream_type=b.slot.stream_type,
-            content_link=config.site_url,
-            content_link_text=config.title,
-            description=b.summary,
-        )
-        for b in sorted(broadcasts, key=lambda b: (b.slot.start, b.guid))
-    ]

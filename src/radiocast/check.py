@@ -20,17 +20,17 @@ from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from radiocast.config import load_config
 from radiocast.cover import check_cover
-from radiocast.errors import RadiocastError
+from radiocast.errors import ConfigError, RadiocastError
+from radiocast.fetch import remote_size
 from radiocast.i18n import N_, _
 from radiocast.loudness import measure_loudness
-from radiocast.models import PodcastConfig
-from radiocast.queries import check_feed
-from radiocast.safexml import parse_feed
+from radiocast.models import FetchSettings, PodcastConfig
+from radiocast.safexml import parse_feed, read_feed
 from radiocast.urls import is_loopback
-from radiocast.validate import ITUNES_NS, PODCAST_NS, Severity
+from radiocast.validate import APPLE, ITUNES_NS, PODCAST_NS, Problem, Severity, validate_feed
 from radiocast.workspace import Workspace
 
-__all__ = ["Finding", "Severity", "check_workspace", "published_items"]
+__all__ = ["Finding", "Severity", "check_feed", "check_workspace", "published_items"]
 
 MAX_ITEMS = 300  # Apple lists at most this many episodes of a feed
 SAMPLE_RATES = (44100, 48000)
@@ -65,6 +65,46 @@ class PublishedItem:
     length: int | None
     duration_s: int | None
     sidecars: tuple[tuple[str, str], ...]  # (url, type) of podcast:chapters and podcast:transcript
+
+
+def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
+    """Validate *feed* (a path or an http(s) URL; default: the workspace's feed).
+
+    Enclosures under the workspace's base_url are checked against the files on disk;
+    other http(s) enclosures against the size a HEAD request reports.
+    """
+    ws = Workspace(root)
+    config = load_config(ws.config_path) if ws.config_path.is_file() else None
+    settings = config.fetch if config else FetchSettings()
+    if feed is None:
+        if config is None:
+            raise ConfigError(
+                _("{path}: not found").format(path=ws.config_path),
+                hint=_("run `radiocast init` or pass -C WORKSPACE, or give a FEED"),
+            )
+        path: Path | None = ws.feed_path
+    elif feed.startswith(("http://", "https://")):
+        path = None
+    else:
+        path = Path(feed)
+    data = read_feed(path or feed or "", settings)
+
+    def enclosure_size(url: str) -> int | None:
+        if config is not None and url.startswith(config.base_url):
+            local = ws.root / url.removeprefix(config.base_url)
+            return local.stat().st_size if local.is_file() else None
+        if path is None:
+            return remote_size(url, settings)
+        return None
+
+    problems = validate_feed(data, source=str(path or feed), enclosure_size=enclosure_size)
+    if feed is None and config is not None:
+        # The workspace's own feed: its cover file is here to check too (the feed only names it).
+        problems += [
+            Problem(severity=Severity.WARNING, rule="channel.image.file", message=message, source=APPLE)
+            for message in check_cover(ws.root / config.image)
+        ]
+    return problems
 
 
 def check_workspace(root: Path, *, loudness: bool = False) -> list[Finding]:

@@ -1,4 +1,9 @@
-"""The command line: arguments in, one core call, results out; errors → exit codes."""
+"""The command line: arguments in, one core call, results out; errors → exit codes.
+
+Each command imports the stages it runs inside its own function: `radiocast --help` and
+`radiocast status` must start without loading numpy, feedgen, lxml, jinja2, werkzeug, boto3 or
+rich's progress machinery (benchmarks/startup.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from radiocast import __version__, check, deploy, doctor, i18n, pipeline, probe, queries, scaffold, validate
-from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
+from radiocast import __version__, i18n
 from radiocast.errors import ExitCode, RadiocastError
 from radiocast.i18n import N_, _
-from radiocast.models import Broadcast
-from radiocast.produce import Outcome
+
+if TYPE_CHECKING:
+    from radiocast import check, doctor, queries
+    from radiocast.models import Broadcast
 
 # Help texts are English msgids, translated when Click shows them (see _TranslatedHelp).
 EPILOG = N_("""\
@@ -28,6 +32,7 @@ Exit codes:
   0    everything asked for succeeded
   1    some episodes failed (the others are published and in the feed)
   2    usage or configuration error; nothing changed
+  3    the catalog or the feed could not be read, built or written
   130  interrupted (Ctrl-C); the next publish resumes
 """)
 
@@ -42,7 +47,8 @@ _STATES = {
     "live": N_("live now"),
     "live-ended": N_("live, ended"),
 }
-_SEVERITIES = {validate.Severity.ERROR: N_("error"), validate.Severity.WARNING: N_("warning")}
+# Keyed by validate.Severity's values (a StrEnum): the linter is not loaded to print a help.
+_SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
 
 
 class _TranslatedHelp:
@@ -147,6 +153,8 @@ class RadiocastGroup(_TranslatedHelp, click.Group):
         except RadiocastError as e:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
+            from radiocast.console import error_line
+
             click.echo(error_line(str(e)), err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
@@ -159,11 +167,16 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     if value and not ctx.resilient_parsing:
         click.echo(_("radiocast, version {version}").format(version=__version__))
         if ctx.params.get("verbose"):
+            from radiocast import doctor
+
             _show_report(doctor.diagnose(ctx.params.get("directory", Path())))
         ctx.exit()
 
 
 def _show_report(report: doctor.Report) -> None:
+    from radiocast import doctor
+    from radiocast.console import error_line
+
     for line in doctor.describe(report):
         click.echo(line)
     for problem in report.problems:
@@ -203,6 +216,8 @@ def _show_report(report: doctor.Report) -> None:
 )
 @click.pass_context
 def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool, debug: bool) -> None:
+    from radiocast.console import setup_logging
+
     setup_logging(-1 if quiet else verbose)
     ctx.obj = {"root": directory, "debug": debug, "quiet": quiet}
 
@@ -234,6 +249,8 @@ Example:
 )
 @click.pass_obj
 def init(obj: dict[str, Any], directory: Path | None, title: str, base_url: str, author: str, email: str) -> None:
+    from radiocast import scaffold
+
     root = obj["root"] / directory if directory else obj["root"]
     ws = scaffold.create_workspace(root, title=title, base_url=base_url, author=author, email=email)
     click.echo(
@@ -293,6 +310,10 @@ def publish(
     narrate: bool | None,
     wait_s: float,
 ) -> None:
+    from radiocast import pipeline
+    from radiocast.console import PublishDisplay
+    from radiocast.produce import Outcome
+
     with PublishDisplay(quiet=obj["quiet"]) as display:
         report = pipeline.publish(
             obj["root"],
@@ -335,6 +356,11 @@ Example:
 @option("--json", "as_json", is_flag=True, help=N_("One JSON document on stdout."))
 @click.pass_obj
 def status(obj: dict[str, Any], as_json: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from radiocast import queries
+
     rows = queries.status(obj["root"])
     if as_json:
         # Stable keys and values for scripts, whatever the language.
@@ -399,10 +425,12 @@ Example:
 @click.argument("feed", required=False)
 @click.pass_obj
 def validate_command(obj: dict[str, Any], feed: str | None) -> None:
-    problems = queries.check_feed(obj["root"], feed)
+    from radiocast import check
+
+    problems = check.check_feed(obj["root"], feed)
     for p in problems:
         click.echo(f"{_(_SEVERITIES[p.severity])}: {p.rule}: {p.message} [{p.source}]")
-    errors = sum(p.severity is validate.Severity.ERROR for p in problems)
+    errors = sum(p.severity == "error" for p in problems)
     click.echo(
         _("{errors} errors, {warnings} warnings").format(errors=errors, warnings=len(problems) - errors), err=True
     )
@@ -433,6 +461,8 @@ Example:
 @option("--json", "as_json", is_flag=True, help=N_("One JSON document on stdout."))
 @click.pass_obj
 def check_command(obj: dict[str, Any], online: bool, base_url: str | None, loudness: bool, as_json: bool) -> None:
+    from radiocast import check, probe
+
     findings = check.check_workspace(obj["root"], loudness=loudness)
     if online:
         findings += probe.check_online(obj["root"], base_url=base_url)
@@ -466,6 +496,8 @@ Example:
 def deploy_command(
     obj: dict[str, Any], target: str, dry_run: bool, delete: bool, base_url: str | None, no_check: bool
 ) -> None:
+    from radiocast import deploy, probe
+
     report = deploy.deploy(obj["root"], target, dry_run=dry_run, delete=delete)
     verb = _("would upload") if dry_run else _("uploaded")
     for name in report.uploaded:
@@ -489,7 +521,7 @@ def _report_findings(findings: Sequence[check.Finding], *, as_json: bool) -> Non
     else:
         for f in findings:
             click.echo(f"{_(_SEVERITIES[f.severity])}: {f.where}: {f.message} [{f.rule}] — {f.fix}")
-    errors = sum(f.severity is validate.Severity.ERROR for f in findings)
+    errors = sum(f.severity == "error" for f in findings)
     click.echo(
         _("{errors} errors, {warnings} warnings").format(errors=errors, warnings=len(findings) - errors), err=True
     )
@@ -518,7 +550,8 @@ Example:
 )
 @click.pass_obj
 def serve_command(obj: dict[str, Any], host: str, port: int) -> None:
-    from radiocast.serve import serve  # werkzeug is loaded only for this command
+    from radiocast.console import stderr
+    from radiocast.serve import serve
 
     root: Path = obj["root"]
     serve(
@@ -547,6 +580,8 @@ Example:
 )
 @click.pass_obj
 def doctor_command(obj: dict[str, Any]) -> None:
+    from radiocast import doctor
+
     report = doctor.diagnose(obj["root"])
     click.echo(_("radiocast, version {version}").format(version=__version__))
     _show_report(report)

@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
@@ -22,9 +22,10 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from radiocast import __version__
+from radiocast.broadcast import status_at
 from radiocast.errors import FeedError
 from radiocast.i18n import _
-from radiocast.models import Channel, Episode, PodcastConfig, Sidecar
+from radiocast.models import Broadcast, Channel, Episode, PodcastConfig, Sidecar
 from radiocast.notes import MAX_DESCRIPTION_BYTES, episode_notes, person_name, shorten
 from radiocast.podcast2 import (
     LiveItem,
@@ -88,7 +89,7 @@ def episode_guid(podcast_guid: str, source: str) -> str:
 
 def build_feed(channel: Channel, episodes: Sequence[Episode], live: Sequence[LiveItem] = ()) -> bytes:
     """Render the RSS feed (UTF-8 bytes) of *channel* with its published *episodes*, newest first,
-    and the *live* broadcasts it announces (broadcast.live_items)."""
+    and the *live* broadcasts it announces (live_items)."""
     config = channel.config
     items = _ordered(episodes)
     newest = items[0].published.astimezone(config.tz) if items else None
@@ -108,6 +109,25 @@ def build_feed(channel: Channel, episodes: Sequence[Episode], live: Sequence[Liv
             hint=_("report this as a radiocast bug, with the episode titles"),
         ) from e
     return _finish(xml, has_items=bool(items), hubs=config.notify.hubs)
+
+
+def live_items(config: PodcastConfig, broadcasts: Iterable[Broadcast], now: datetime) -> list[LiveItem]:
+    """The feed's podcast:liveItem of each slot, in start order; times with the podcast's offset."""
+    return [
+        LiveItem(
+            status=status_at(b, now).value,
+            start=b.slot.start.astimezone(config.tz).isoformat(),
+            end=b.slot.end.astimezone(config.tz).isoformat(),
+            title=b.title,
+            guid=b.guid,
+            stream=b.slot.stream,
+            stream_type=b.slot.stream_type,
+            content_link=config.site_url,
+            content_link_text=config.title,
+            description=b.summary,
+        )
+        for b in sorted(broadcasts, key=lambda b: (b.slot.start, b.guid))
+    ]
 
 
 def _ordered(episodes: Sequence[Episode]) -> list[Episode]:

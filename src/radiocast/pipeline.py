@@ -24,7 +24,7 @@ from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
 from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
-from radiocast.feed import build_feed, episode_guid, podcast_guid, with_stylesheet
+from radiocast.feed import build_feed, episode_guid, live_items, podcast_guid, with_stylesheet
 from radiocast.fetch import Fetcher
 from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
@@ -197,7 +197,7 @@ def publish(
             live=[(b, broadcast.status_at(b, now).value) for b in on_air],
         )
         feed_name = ws.relative(ws.feed_path)
-        outputs[feed_name] = with_stylesheet(build_feed(channel, live, broadcast.live_items(config, on_air, now)))
+        outputs[feed_name] = with_stylesheet(build_feed(channel, live, live_items(config, on_air, now)))
         written = set()
         for relative, data in sorted(outputs.items()):
             path = ws.root / relative

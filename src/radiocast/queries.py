@@ -8,15 +8,10 @@ from pathlib import Path
 
 from radiocast import broadcast, schedule
 from radiocast.catalog import Catalog
-from radiocast.config import load_config
-from radiocast.cover import check_cover
 from radiocast.errors import ConfigError
-from radiocast.fetch import remote_size
 from radiocast.i18n import _
-from radiocast.models import Broadcast, EpisodeState, FetchSettings
-from radiocast.safexml import read_feed
+from radiocast.models import Broadcast, EpisodeState
 from radiocast.schedule import is_held
-from radiocast.validate import APPLE, Problem, Severity, validate_feed
 from radiocast.workspace import Workspace
 
 
@@ -82,43 +77,3 @@ def status(root: Path, *, now: datetime | None = None) -> list[StatusRow]:
 def _live_state(status: broadcast.LiveStatus) -> str:
     """A live slot's state in `status`: live-pending, live or live-ended."""
     return "live" if status is broadcast.LiveStatus.LIVE else f"live-{status.value}"
-
-
-def check_feed(root: Path, feed: str | None = None) -> list[Problem]:
-    """Validate *feed* (a path or an http(s) URL; default: the workspace's feed).
-
-    Enclosures under the workspace's base_url are checked against the files on disk;
-    other http(s) enclosures against the size a HEAD request reports.
-    """
-    ws = Workspace(root)
-    config = load_config(ws.config_path) if ws.config_path.is_file() else None
-    settings = config.fetch if config else FetchSettings()
-    if feed is None:
-        if config is None:
-            raise ConfigError(
-                _("{path}: not found").format(path=ws.config_path),
-                hint=_("run `radiocast init` or pass -C WORKSPACE, or give a FEED"),
-            )
-        path: Path | None = ws.feed_path
-    elif feed.startswith(("http://", "https://")):
-        path = None
-    else:
-        path = Path(feed)
-    data = read_feed(path or feed or "", settings)
-
-    def enclosure_size(url: str) -> int | None:
-        if config is not None and url.startswith(config.base_url):
-            local = ws.root / url.removeprefix(config.base_url)
-            return local.stat().st_size if local.is_file() else None
-        if path is None:
-            return remote_size(url, settings)
-        return None
-
-    problems = validate_feed(data, source=str(path or feed), enclosure_size=enclosure_size)
-    if feed is None and config is not None:
-        # The workspace's own feed: its cover file is here to check too (the feed only names it).
-        problems += [
-            Problem(severity=Severity.WARNING, rule="channel.image.file", message=message, source=APPLE)
-            for message in check_cover(ws.root / config.image)
-        ]
-    return problems

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lxml import etree
 from station import Station
 
-from radiocast import pipeline, queries
+from radiocast import check, pipeline, queries
 from radiocast.broadcast import ENDED_KEPT
 from radiocast.cli import cli
 from radiocast.validate import Severity
@@ -79,7 +79,7 @@ def _status(station: Station, now: datetime) -> str:
         "channel/item/guid/text()"
     )
     assert [e.id for e in parsed.entries] == [e["guid"] for e in channel["episodes"]]
-    problems = queries.check_feed(station.root)
+    problems = check.check_feed(station.root)
     assert [p for p in problems if p.severity is Severity.ERROR] == [], problems
     assert [p.rule for p in problems if p.rule.startswith("live")] == [], problems
     return str(live.get("status"))
