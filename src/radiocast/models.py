@@ -89,6 +89,8 @@ class PodcastConfig:
     # podcast:updateFrequency: an RFC 5545 rrule (None: no tag) and the text apps show.
     update_frequency: str | None = "FREQ=MONTHLY"
     update_frequency_text: str = "Hằng tháng"
+    # Where the feed has moved (itunes:new-feed-url), while the old URL also answers 301 there.
+    new_feed_url: str | None = None
     audio: AudioSettings = field(default_factory=AudioSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
@@ -226,6 +228,7 @@ class Recording:
     title: str
     published: datetime
     audio: str  # an http(s) URL, or a path relative to the workspace
+    guid: str | None = None  # kept verbatim from the feed it was imported from; None: derived
     summary: str = ""
     episode: int | None = None
     season: int | None = None
