@@ -188,6 +188,8 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
         [{"cat": xml_safe(c.name), **({"sub": xml_safe(c.sub)} if c.sub else {})} for c in config.categories]
     )
     itunes.itunes_type("episodic")
+    if config.new_feed_url:
+        itunes.itunes_new_feed_url(config.new_feed_url)
 
     podcast2 = fg.podcast2
     podcast2.itunes_explicit = config.explicit
