@@ -188,7 +188,7 @@ def test_a_workspace_with_published_episodes_keeps_its_podcast_guid(station: Sta
     feed = three_episodes(station.url)
     feed.podcast_guid = str(uuid.uuid4())
     old_url = serve_old_feed(station, feed)
-    with pytest.raises(ConfigError, match="is not this workspace's .*, which has published episodes"):
+    with pytest.raises(ConfigError, match=r"is not this workspace's .*, which has published episodes"):
         importer.import_feed(station.root, old_url)
     assert not list((station.root / "seeds").glob("*.toml"))
     with Catalog(Workspace(station.root).catalog_path) as catalog:
@@ -219,3 +219,37 @@ def test_a_missing_file_is_one_line(station: Station, tmp_path: Path) -> None:
     assert result.stderr == (
         f"radiocast: error: {missing}: no such feed file — give the old feed's http(s) URL or the path of a saved copy\n"
     )
+
+
+def manifest(station: Station, name: str, *, guid: str | None, audio: str) -> Path:
+    path = station.root / "seeds" / name
+    kept = f'guid = "{guid}"\n' if guid else ""
+    path.write_text(f'title = "Kỳ 86: Đất đai"\ndate = "2021-12-25 08:00"\naudio = "{audio}"\n{kept}', encoding="utf-8")
+    return path
+
+
+def test_a_published_episode_s_guid_cannot_change(station: Station) -> None:
+    station.serve_mp3("ky-86.mp3")
+    manifest(station, "ky-86.toml", guid="tag:old-host.example.vn,2021:86", audio=station.url("ky-86.mp3"))
+    pipeline.publish(station.root)
+    feed = (station.root / "feeds" / "podcast.xml").read_bytes()
+
+    manifest(station, "ky-86.toml", guid="tag:old-host.example.vn,2021:86-sua", audio=station.url("ky-86.mp3"))
+    report = pipeline.publish(station.root)
+    assert [r.error for r in report.failed] == [
+        "seeds/ky-86.toml: guid 'tag:old-host.example.vn,2021:86-sua' differs from the published episode's "
+        "'tag:old-host.example.vn,2021:86' — a GUID never changes once published: put the old guid back"
+    ]
+    assert (station.root / "feeds" / "podcast.xml").read_bytes() == feed
+
+
+def test_two_manifests_with_one_guid(station: Station) -> None:
+    station.serve_mp3("ky-86.mp3")
+    station.serve_mp3("ky-87.mp3", freq=330)
+    manifest(station, "a.toml", guid="same", audio=station.url("ky-86.mp3"))
+    manifest(station, "b.toml", guid="same", audio=station.url("ky-87.mp3"))
+    report = pipeline.publish(station.root)
+    assert [r.error for r in report.failed] == [
+        "seeds/b.toml: has the same guid as seeds/a.toml (same) — remove one of the two seeds"
+    ]
+    assert report.episodes_in_feed == 1
