@@ -412,7 +412,9 @@ Example:
 """),
 )
 @click.argument("feed")
-@option("--feed-url", help=N_("The old feed's public URL, if FEED is a saved copy (for its podcast:guid)."))
+@option(
+    "--feed-url", metavar="URL", help=N_("The old feed's public URL, if FEED is a saved copy (for its podcast:guid).")
+)
 @option("--dry-run", is_flag=True, help=N_("List what would be written; write nothing."))
 @click.pass_obj
 def import_command(obj: dict[str, Any], feed: str, feed_url: str | None, dry_run: bool) -> None:
