@@ -168,6 +168,8 @@ def test_new_feed_url_is_written_only_when_the_feed_moves(episodes: list[Episode
     moved = make_channel(make_config(new_feed_url="https://new.example.vn/podcast/feeds/podcast.xml"))
     root = parse(build_feed(moved, episodes))
     assert one(root, "channel/itunes:new-feed-url") == "https://new.example.vn/podcast/feeds/podcast.xml"
+    # The new host may import it (radiocast import refuses a locked feed).
+    assert one(root, "channel/podcast:locked") == "no"
 
 
 def test_no_copyright_element_when_unset(episodes: list[Episode]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 CONTENT_NS: Final = "http://purl.org/rss/1.0/modules/content/"
 _PODCAST_GUIDS: Final = [f"{{{ns}}}guid" for ns in (PODCAST_NS, PODCAST_NS_LEGACY)]
+_PODCAST_LOCKS: Final = [f"{{{ns}}}locked" for ns in (PODCAST_NS, PODCAST_NS_LEGACY)]
 # An enclosure without a type is audio when its file says so.
 _AUDIO_SUFFIXES: Final = frozenset({".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac"})
 _BLOCKS: Final = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
@@ -97,6 +99,14 @@ def import_feed(root: Path, source: str, *, feed_url: str | None = None, dry_run
         parse_feed(read_feed(source, config.fetch), source=shown), source=shown, base=source if is_url else None
     )
     guid = old.podcast_guid or podcast_guid(_old_feed_url(feed_url, source if is_url else None, old, shown))
+    try:
+        uuid.UUID(guid)
+    except ValueError:
+        # The feed and every derived episode GUID need a UUID; another value would fail every publish.
+        raise FeedError(
+            _("{source}: its podcast:guid {guid!r} is not a UUID").format(source=shown, guid=guid),
+            hint=_("fix it where the old feed is made, or remove it there so that radiocast derives one"),
+        ) from None
     if dry_run:
         # Writes nothing, not even an empty catalog: a workspace without one has no identity yet.
         if ws.catalog_path.is_file():
@@ -148,6 +158,12 @@ def read_old_feed(root: etree._Element, *, source: str, base: str | None = None)
     self_link = next(
         (link.get("href") for link in channel.iterfind(f"{{{ATOM_NS}}}link") if link.get("rel") == "self"), None
     )
+    locked = _first_text(channel, _PODCAST_LOCKS).strip().lower()
+    if locked == "yes":
+        raise FeedError(
+            _("{source} is locked against import (<podcast:locked>yes</podcast:locked>)").format(source=source),
+            hint=_("its owner sets podcast:locked to no on the old host for the move, then imports again"),
+        )
     items: list[OldItem] = []
     skipped: list[str] = []
     seen: dict[str, str] = {}

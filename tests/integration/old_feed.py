@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -31,7 +31,7 @@ class OldFeed:
     items: list[OldItem]
     self_url: str | None = None
     podcast_guid: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    locked: str | None = None
 
     def xml(self) -> bytes:
         rss = etree.Element(
@@ -48,6 +48,8 @@ class OldFeed:
             etree.SubElement(channel, f"{{{ATOM}}}link", rel="self", href=self.self_url, type="application/rss+xml")
         if self.podcast_guid:
             etree.SubElement(channel, f"{{{PODCAST_LEGACY}}}guid").text = self.podcast_guid
+        if self.locked:
+            etree.SubElement(channel, f"{{{PODCAST_LEGACY}}}locked").text = self.locked
         for item in self.items:
             element = etree.SubElement(channel, "item")
             etree.SubElement(element, "title").text = item.title

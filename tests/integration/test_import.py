@@ -21,6 +21,7 @@ from radiocast.cli import cli
 from radiocast.errors import ConfigError, FeedError
 from radiocast.feed import podcast_guid
 from radiocast.produce import Outcome
+from radiocast.scaffold import create_workspace
 from radiocast.workspace import Workspace
 
 OLD_FEED_PATH = "/old/rss.xml"
@@ -253,3 +254,59 @@ def test_two_manifests_with_one_guid(station: Station) -> None:
         "seeds/b.toml: has the same guid as seeds/a.toml (same) — remove one of the two seeds"
     ]
     assert report.episodes_in_feed == 1
+
+
+def test_an_old_podcast_guid_that_is_not_a_uuid_is_refused(station: Station) -> None:
+    feed = three_episodes(station.url)
+    feed.podcast_guid = "laivung-podcast"
+    old_url = serve_old_feed(station, feed)
+    with pytest.raises(FeedError, match=r"its podcast:guid 'laivung-podcast' is not a UUID"):
+        importer.import_feed(station.root, old_url)
+    assert not list((station.root / "seeds").glob("*.toml"))
+
+
+@pytest.mark.parametrize("locked", ["yes", "Yes"])
+def test_a_locked_feed_is_not_imported(station: Station, locked: str) -> None:
+    feed = three_episodes(station.url)
+    feed.locked = locked
+    old_url = serve_old_feed(station, feed)
+    result = CliRunner().invoke(cli, ["-C", str(station.root), "import", old_url])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"radiocast: error: {old_url} is locked against import (<podcast:locked>yes</podcast:locked>)"
+        " — its owner sets podcast:locked to no on the old host for the move, then imports again\n"
+    )
+    assert not list((station.root / "seeds").glob("*.toml"))
+
+
+def test_a_radiocast_feed_moving_away_is_imported_by_the_new_host(station: Station, tmp_path: Path) -> None:
+    station.serve_mp3("own.mp3")
+    station.seed("own.txt", title="Đổi mới lề lối làm việc", url=station.url("own.mp3"))
+    pipeline.publish(station.root)
+    feed = station.root / "feeds" / "podcast.xml"
+    with pytest.raises(FeedError, match="is locked against import"):
+        importer.import_feed(station.root, str(feed))
+
+    config = station.root / "podcast.toml"
+    moved_to = "https://new-host.example.vn/podcast/feeds/podcast.xml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[podcast]\n", f'[podcast]\nnew_feed_url = "{moved_to}"\n'),
+        encoding="utf-8",
+    )
+    pipeline.publish(station.root)
+    published = feedparser.parse(feed.read_bytes())
+
+    new_host = tmp_path / "new"
+    create_workspace(
+        new_host,
+        title="Đối thoại",
+        base_url="https://new-host.example.vn/podcast/",
+        author="Đài Truyền thanh huyện Lai Vung",
+        email="podcast@example.vn",
+    )
+    report = importer.import_feed(new_host, str(feed))
+    assert report.podcast_guid == published.feed.podcast_guid
+    assert [item.guid for _, item in report.written] == [entry.id for entry in published.entries]
+    assert [item.published for _, item in report.written] == [
+        parsedate_to_datetime(entry.published) for entry in published.entries
+    ]
