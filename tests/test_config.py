@@ -105,6 +105,14 @@ def test_defaults(tmp_path: Path) -> None:
             r"audio\.intro .* inside the workspace",
         ),
         (lambda t: t + "[audio]\nvolume = 3\n", r"unknown key audio\.volume"),
+        (
+            lambda t: t + 'new_feed_url = "radio.example.vn/new.xml"\n',
+            r"podcast\.new_feed_url = 'radio\.example\.vn/new\.xml' is not the URL of another feed",
+        ),
+        (
+            lambda t: t + 'new_feed_url = "https://radio.example.vn/podcast/feeds/podcast.xml"\n',
+            r"podcast\.new_feed_url = .* is not the URL of another feed",
+        ),
         (lambda t: t.replace("[podcast]", "[podcast"), r"not valid TOML"),
     ],
 )
@@ -113,6 +121,14 @@ def test_mistakes_name_the_key_and_the_file(tmp_path: Path, change, message: str
     with pytest.raises(ConfigError, match=message) as caught:
         load_config(path)
     assert str(path) in str(caught.value)
+
+
+def test_new_feed_url(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, MINIMAL)).new_feed_url is None
+    moved = load_config(
+        write(tmp_path, MINIMAL + 'new_feed_url = "https://new.example.vn/podcast/feeds/podcast.xml"\n')
+    )
+    assert moved.new_feed_url == "https://new.example.vn/podcast/feeds/podcast.xml"
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -163,6 +163,15 @@ def test_channel_carries_apple_and_podcasting20_tags(channel: Channel, episodes:
     assert one(root, "/rss/channel/podcast:medium") == "podcast"
 
 
+def test_new_feed_url_is_written_only_when_the_feed_moves(episodes: list[Episode]) -> None:
+    assert not parse(build_feed(make_channel(), episodes)).xpath("channel/itunes:new-feed-url", namespaces=NS)
+    moved = make_channel(make_config(new_feed_url="https://new.example.vn/podcast/feeds/podcast.xml"))
+    root = parse(build_feed(moved, episodes))
+    assert one(root, "channel/itunes:new-feed-url") == "https://new.example.vn/podcast/feeds/podcast.xml"
+    # The new host may import it (radiocast import refuses a locked feed).
+    assert one(root, "channel/podcast:locked") == "no"
+
+
 def test_no_copyright_element_when_unset(episodes: list[Episode]) -> None:
     root = parse(build_feed(make_channel(make_config(copyright=None)), episodes))
     assert root.xpath("/rss/channel/copyright") == []

@@ -44,6 +44,9 @@ start = "01:05.5"
 title = "Ông Nguyễn Văn A, xã Tân Thành: thủ tục cấp sổ đỏ"
 """
 
+# COMPLETE's last chapter is out of order for the tests of mistakes.
+VALID = COMPLETE.replace('start = "01:05.5"', 'start = "00:31:05.5"')
+
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
@@ -93,9 +96,44 @@ def test_remote_audio_and_toml_datetime(workspace: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("date", "local"),
+    [
+        ("2021-12-25 08:00", "2021-12-25T08:00:00+07:00"),
+        ("2021-12-25 08:00:07", "2021-12-25T08:00:07+07:00"),
+        # An imported feed's pubDate: the same instant, whatever offset it was written in.
+        ("2019-05-15 21:45:59-05:00", "2019-05-16T09:45:59+07:00"),
+        ("2019-04-07T01:02:03Z", "2019-04-07T08:02:03+07:00"),
+        ("2019-03-02 18:30:05+0700", "2019-03-02T18:30:05+07:00"),
+        ("2019-03-02 18:30:05+05:30", "2019-03-02T20:00:05+07:00"),
+    ],
+)
+def test_date_forms(workspace: Path, date: str, local: str) -> None:
+    recording = read(workspace, VALID.replace('"2021-12-25 08:00"', f'"{date}"'))
+    assert recording.published.isoformat() == local
+    assert recording.published.tzinfo == TZ
+
+
+def test_guid_is_kept_verbatim(workspace: Path) -> None:
+    recording = read(workspace, 'guid = "  tag:old-host.example.vn,2019:Tập-86 "\n' + VALID)
+    assert recording.guid == "tag:old-host.example.vn,2019:Tập-86"
+    assert read(workspace, VALID).guid is None
+
+
+@pytest.mark.parametrize(
     ("change", "message"),
     [
         (lambda t: t.replace('title = "Kỳ 86: Tháo gỡ vướng mắc về đất đai"\n', ""), r"title is missing"),
+        (lambda t: 'guid = ""\n' + t, r"guid '' must be one line of text"),
+        (lambda t: 'guid = "a\\nb"\n' + t, r"guid 'a\\nb' must be one line of text"),
+        (lambda t: "guid = 86\n" + t, r"guid must be a string"),
+        (
+            lambda t: t.replace('date = "2021-12-25 08:00"', 'date = "2021-12-25 08:00:00+25:00"'),
+            r"not a real date",
+        ),
+        (
+            lambda t: t.replace('date = "2021-12-25 08:00"', 'date = "Sat, 25 Dec 2021 08:00:00 +0700"'),
+            r"is not YYYY-MM-DD HH:MM\[:SS\]\[\+HH:MM\]",
+        ),
         (
             lambda t: t.replace('date = "2021-12-25 08:00"', 'date = "25/12/2021"'),
             r"date '25/12/2021' is not YYYY-MM-DD HH:MM",

@@ -439,6 +439,49 @@ def validate_command(obj: dict[str, Any], feed: str | None) -> None:
 
 
 @cli.command(
+    "import",
+    help=N_("""\
+Take over another feed's episodes: one manifest per episode in seeds/.
+
+FEED is the old feed's http(s) URL or a saved copy. Each manifest keeps the old
+guid and date, so podcast apps see no new episode; its audio is the old
+enclosure, fetched by the next publish. The old podcast:guid becomes this
+podcast's. Episodes already imported are left as they are.
+
+\b
+Example:
+  radiocast import https://old-host.example.vn/rss.xml --dry-run
+  radiocast import https://old-host.example.vn/rss.xml && radiocast publish
+"""),
+)
+@click.argument("feed")
+@option(
+    "--feed-url", metavar="URL", help=N_("The old feed's public URL, if FEED is a saved copy (for its podcast:guid).")
+)
+@option("--dry-run", is_flag=True, help=N_("List what would be written; write nothing."))
+@click.pass_obj
+def import_command(obj: dict[str, Any], feed: str, feed_url: str | None, dry_run: bool) -> None:
+    from radiocast import importer
+
+    report = importer.import_feed(obj["root"], feed, feed_url=feed_url, dry_run=dry_run)
+    for seed, item in report.written:
+        click.echo(f"{seed}\t{item.guid}\t{item.title}")
+    summary = _("{written} manifests written, {kept} already imported, {skipped} skipped; podcast:guid {guid}")
+    if report.dry_run:
+        summary = _(
+            "dry run: {written} manifests to write, {kept} already imported, {skipped} skipped; podcast:guid {guid}"
+        )
+    click.echo(
+        summary.format(
+            written=len(report.written), kept=len(report.kept), skipped=len(report.skipped), guid=report.podcast_guid
+        ),
+        err=True,
+    )
+    if report.written and not report.dry_run:
+        click.echo(_("Review them, then run `radiocast publish` to fetch their audio."), err=True)
+
+
+@cli.command(
     "check",
     help=N_("""\
 The publish gate: the feed, every episode's MP3 and tags, the sidecars and the artwork.

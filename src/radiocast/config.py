@@ -108,6 +108,7 @@ _PODCAST_KEYS: dict[str, type | tuple[type, ...]] = {
     "update_frequency_text": str,
     "location": str,
     "country": str,
+    "new_feed_url": str,
 }
 _REQUIRED = ("title", "description", "author", "owner_name", "owner_email", "base_url", "image", "categories")
 _AUDIO_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -229,6 +230,8 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
     config = replace(
         config, update_frequency=rrule, update_frequency_text=freq_text, location=location, country=country
     )
+    if "new_feed_url" in text:
+        config = replace(config, new_feed_url=_new_feed_url(text["new_feed_url"], config.feed_url, source))
     if "audio" in data:
         config = replace(config, audio=_parse_audio(data["audio"], source))
     if "fetch" in data:
@@ -236,6 +239,19 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
     if "notify" in data:
         config = replace(config, notify=_parse_notify(data["notify"], source))
     return config
+
+
+def _new_feed_url(value: str, feed_url: str, source: Path) -> str:
+    """podcast.new_feed_url: where this feed moved to, an http(s) URL other than the feed's own."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or value == feed_url:
+        raise ConfigError(
+            _("{source}: podcast.new_feed_url = {value!r} is not the URL of another feed").format(
+                source=source, value=value
+            ),
+            hint=_('e.g. new_feed_url = "https://new-host.example.vn/podcast/feeds/podcast.xml"'),
+        )
+    return value
 
 
 def _parse_notify(table: dict[str, Any], source: Path) -> NotifySettings:

@@ -218,11 +218,14 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
         [{"cat": xml_safe(c.name), **({"sub": xml_safe(c.sub)} if c.sub else {})} for c in config.categories]
     )
     itunes.itunes_type("episodic")
+    if config.new_feed_url:
+        itunes.itunes_new_feed_url(config.new_feed_url)
 
     podcast2 = fg.podcast2
     podcast2.itunes_explicit = config.explicit
     podcast2.guid = channel.podcast_guid
-    podcast2.locked = True
+    # Locked against other hosts' import, unless the feed is moving to one.
+    podcast2.locked = config.new_feed_url is None
     podcast2.locked_owner = config.owner_email.strip()
     podcast2.medium = "podcast"
     if config.location:

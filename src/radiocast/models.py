@@ -92,6 +92,8 @@ class PodcastConfig:
     # podcast:location rel="creator": where the programme is made, and its ISO 3166-1 country.
     location: str | None = None
     country: str | None = None
+    # Where the feed has moved (itunes:new-feed-url), while the old URL also answers 301 there.
+    new_feed_url: str | None = None
     audio: AudioSettings = field(default_factory=AudioSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
@@ -250,6 +252,7 @@ class Recording:
     title: str
     published: datetime
     audio: str  # an http(s) URL, or a path relative to the workspace; "" before a live broadcast
+    guid: str | None = None  # kept verbatim from the feed it was imported from; None: derived
     summary: str = ""
     episode: int | None = None
     season: int | None = None

@@ -267,6 +267,7 @@ def read_source(ws: Workspace, path: Path, seed: str, config: PodcastConfig) -> 
             published=recording.published,
             summary=recording.summary,
             audio=recording.audio,
+            guid=recording.guid,
             source_site=urlsplit(recording.audio).hostname or "" if recording.is_remote else "",
             episode_number=recording.episode,
             season=recording.season,
@@ -305,8 +306,15 @@ def _plan(
     source = read_source(context.ws, path, seed, config)
     # Before any catalog write: a seed whose files cannot be read leaves no row behind.
     digest = _digest(context, source)
-    guid = episode_guid(channel.podcast_guid, source.identity)
+    guid = source.guid or episode_guid(channel.podcast_guid, source.identity)
     if guid in claimed:
+        if source.guid:
+            raise SeedError(
+                _("{seed}: has the same guid as {claimed} ({guid})").format(
+                    seed=seed, claimed=claimed[guid], guid=guid
+                ),
+                hint=_("remove one of the two seeds"),
+            )
         raise SeedError(
             _("{seed}: links the same audio as {claimed} ({audio})").format(
                 seed=seed, claimed=claimed[guid], audio=redact_url(source.audio)
@@ -314,6 +322,8 @@ def _plan(
             hint=_("remove one of the two seeds"),
         )
     claimed[guid] = seed
+    if source.guid and catalog.episode(guid) is None:
+        _check_guid_kept(catalog, seed, guid)
     wanted = (
         Broadcast(seed=seed, guid=guid, title=source.title, summary=source.summary, slot=source.live)
         if source.live is not None
@@ -373,6 +383,18 @@ def _plan(
     return _Job(source=source, episode=episode, action=action, digest=digest)
 
 
+def _check_guid_kept(catalog: Catalog, seed: str, guid: str) -> None:
+    """A manifest's guid, once its episode is in the feed, is that episode's for good."""
+    for live in catalog.episodes_of_seed(seed):
+        if live.live_since is not None:
+            raise SeedError(
+                _("{seed}: guid {guid!r} differs from the published episode's {published!r}").format(
+                    seed=seed, guid=guid, published=live.guid
+                ),
+                hint=_("a GUID never changes once published: put the old guid back"),
+            )
+
+
 def _differs(episode: Episode, **changes: object) -> bool:
     """Whether *changes* would change *episode*: an unchanged seed costs no catalog write."""
     return replace(episode, **changes) != episode  # type: ignore[arg-type]
@@ -390,8 +412,11 @@ def _unique_slug(catalog: Catalog, title: str, published: datetime) -> str:
 def _digest(context: Context, source: Source) -> str:
     """Everything that goes into the MP3's tags and sidecars: a change means a re-tag."""
     config = context.channel.config
-    # The live slot is not in the tags; leaving it out keeps the digests stored before it existed.
-    fields = {f.name: _as_dict(getattr(source, f.name)) for f in dataclass_fields(source) if f.name != "live"}
+    # Neither the live slot nor the kept guid is in the tags: leaving them out keeps the digests
+    # stored before they existed (identity is the catalog's).
+    fields = {
+        f.name: _as_dict(getattr(source, f.name)) for f in dataclass_fields(source) if f.name not in ("live", "guid")
+    }
     fields["transcript_sha"] = (
         _file_sha256(context.ws.root, source.transcript, source.seed) if source.transcript else None
     )

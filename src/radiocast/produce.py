@@ -61,6 +61,7 @@ class Source:
     seed: str
     kind: Kind
     identity: str  # what the GUID is derived from
+    guid: str | None = None  # an imported episode's GUID, kept as it was instead
     title: str
     published: datetime
     summary: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -148,6 +148,7 @@ _MANIFEST_KEYS = {
     "title",
     "date",
     "audio",
+    "guid",
     "episode",
     "season",
     "summary",
@@ -157,7 +158,11 @@ _MANIFEST_KEYS = {
     "live",
 }
 _LIVE_KEYS = {"start", "end", "stream", "type"}
-_MANIFEST_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# Local time "YYYY-MM-DD HH:MM", or an instant with seconds and a UTC offset, as an imported
+# feed's RFC 2822 pubDate becomes: "2019-03-02 18:30:05+07:00", "…T11:30:05Z".
+_MANIFEST_DATE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$", re.IGNORECASE
+)
 _CLOCK = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:\.(\d{1,3}))?$")
 
 
@@ -184,6 +189,15 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
     live = _live(data["live"], seed, tz) if "live" in data else None
     # Before its live broadcast a programme has no recording yet; its date is then the broadcast's.
     published = live.start if live and "date" not in data else _manifest_date(data.get("date"), seed, tz)
+    guid = data.get("guid")
+    if guid is not None:
+        # Verbatim but for the spaces around it, which every feed reader strips too.
+        guid = _field(data, "guid", str, seed).strip()
+        if not guid or guid != one_line(guid):
+            raise SeedError(
+                _("{seed}: guid {guid!r} must be one line of text").format(seed=seed, guid=guid),
+                hint=_("copy the old feed's <guid> exactly, or remove the field"),
+            )
     audio = (_field(data, "audio", str, seed, required=live is None) or "").strip()
     if audio and not audio.startswith(("http://", "https://")):
         _inside(audio, "audio", seed, root)
@@ -195,6 +209,7 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
         title=title,
         published=published,
         audio=audio,
+        guid=guid,
         summary=block(_field(data, "summary", str, seed) or ""),
         episode=_positive(data, "episode", seed),
         season=_positive(data, "season", seed),
@@ -252,11 +267,17 @@ def _manifest_date(value: object, seed: str, tz: ZoneInfo, key: str = "date") ->
     match = _MANIFEST_DATE.match(str(value).strip()) if isinstance(value, str) else None
     if not match:
         raise SeedError(
-            _("{seed}: {key} {value!r} is not YYYY-MM-DD HH:MM").format(seed=seed, key=key, value=value),
-            hint=_('e.g. {key} = "2021-12-25 08:00"').format(key=key),
+            _("{seed}: {key} {value!r} is not YYYY-MM-DD HH:MM[:SS][+HH:MM]").format(seed=seed, key=key, value=value),
+            hint=_('e.g. {key} = "2021-12-25 08:00" (local time) or "2021-12-25 08:00:30+07:00"').format(key=key),
         )
-    year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
+    year, month, day, hour, minute, second = (int(g or 0) for g in match.groups()[:6])
+    utc, sign, offset_h, offset_m = match.groups()[6:]
     try:
+        if utc:
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC).astimezone(tz)
+        if sign:
+            offset = timedelta(hours=int(offset_h), minutes=int(offset_m)) * (-1 if sign == "-" else 1)
+            return datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset)).astimezone(tz)
         return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as e:
         raise SeedError(

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from old_feed import OldFeed, three_episodes
 from station import Station
+from test_import import EPISODE_GUIDS, OLD_FEED_PATH, serve_old_feed
+from werkzeug import Response
 
-from radiocast import pipeline
+from radiocast import importer, pipeline
 from radiocast.produce import Outcome
 
 GPO = shutil.which("gpo")
@@ -70,3 +74,41 @@ def test_gpodder_downloads_every_episode_byte_identical(station: Station, served
     assert sorted(digest(p) for p in downloads) == sorted(published), (
         f"gpo downloaded {[p.name for p in downloads]}, published {sorted(published.values())}"
     )
+
+
+def test_a_feed_moved_here_with_a_301_shows_gpodder_no_new_episode(
+    station: Station, served: str, tmp_path: Path
+) -> None:
+    # Only the episodes: the old feed's video and notice would be left behind by the move.
+    old = OldFeed(items=three_episodes(station.url).items[:3])
+    old_url = serve_old_feed(station, old)
+    home = tmp_path / "gpo"
+    home.mkdir()
+    gpo(home, "subscribe", old_url)
+    gpo(home, "update")
+    gpo(home, "download")
+    before = guids_listed(gpo(home, "episodes", "--guid", old_url))
+    assert sorted(before) == sorted(EPISODE_GUIDS)
+    assert len([p for p in (home / "gpodder-downloads").rglob("*") if p.is_file()]) == 3
+
+    importer.import_feed(station.root, old_url)
+    report = pipeline.publish(station.root, base_url=served)
+    assert [r.outcome for r in report.results] == [Outcome.PUBLISHED] * 3, report.results
+    new_url = served + "feeds/podcast.xml"
+    # The move: the old host answers every request for the feed with a permanent redirect.
+    station.server.clear()
+    station.server.expect_request(OLD_FEED_PATH).respond_with_response(
+        Response(status=301, headers={"Location": new_url})
+    )
+
+    assert "0 new episodes" in gpo(home, "update")
+    assert new_url in gpo(home, "list")
+    assert guids_listed(gpo(home, "episodes", "--guid", new_url)) == before
+    assert "0 new episodes" in gpo(home, "pending")
+    gpo(home, "download")
+    assert len([p for p in (home / "gpodder-downloads").rglob("*") if p.is_file()]) == 3
+
+
+def guids_listed(output: str) -> list[str]:
+    """The GUIDs `gpo episodes --guid` prints ("  1. GUID  ▉  title"), one per episode it knows."""
+    return sorted(match.group(1) for match in re.finditer(r"^\s+\d+\. (\S+)\s", output, re.MULTILINE))
