@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from radiocast.catalog import MIGRATIONS, Catalog, workspace_lock
+from radiocast.catalog import MIGRATIONS, Catalog, chapter_dict, workspace_lock
 from radiocast.errors import CatalogError, WorkspaceBusyError
-from radiocast.models import Chapter, Episode, EpisodeState, Kind, Role, Sidecar, Speaker
+from radiocast.models import Chapter, Episode, EpisodeState, Kind, Question, Role, Sidecar, Speaker
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -126,7 +126,16 @@ def test_recording_fields_round_trip(tmp_path: Path) -> None:
         episode_number=86,
         season=2021,
         speakers=(Speaker(name="Nguyễn Văn Bình", role=Role.GUEST, office="Phó Chủ tịch UBND huyện"),),
-        chapters=(Chapter(start_ms=0, title="Mở đầu"), Chapter(start_ms=130_000, title="Bà Trần Thị C, xã Tân Thành")),
+        chapters=(
+            Chapter(start_ms=0, title="Mở đầu"),
+            Chapter(
+                start_ms=130_000,
+                title="Bà Trần Thị C, xã Tân Thành: thủ tục cấp giấy chứng nhận quyền sử dụng đất",
+                question=Question(
+                    asker="Trần Thị C", commune="Tân Thành", topic="đất đai", answered_by="Nguyễn Văn Bình"
+                ),
+            ),
+        ),
         transcripts=(Sidecar(path="feeds/doi-moi.vtt", mime="text/vtt", rel="captions"),),
         chapters_file=Sidecar(path="feeds/doi-moi.chapters.json", mime="application/json+chapters"),
         machine_read=True,
@@ -153,3 +162,8 @@ def test_migrating_a_version_1_catalog_keeps_its_rows(tmp_path: Path) -> None:
     assert got.title == "Đổi mới"
     assert got.kind is Kind.ARTICLE
     assert got.chapters == ()
+
+
+def test_a_chapter_without_a_question_is_stored_as_before_questions_existed() -> None:
+    """Rows and tag digests written before chapters had questions must still compare equal."""
+    assert chapter_dict(Chapter(start_ms=5, title="Mở đầu")) == {"start_ms": 5, "title": "Mở đầu"}

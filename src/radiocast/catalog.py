@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 
 from radiocast.errors import CatalogError, ConfigError, WorkspaceBusyError
 from radiocast.i18n import _
-from radiocast.models import Broadcast, Chapter, Episode, EpisodeState, Kind, LiveSlot, Role, Sidecar, Speaker
+from radiocast.models import Broadcast, Chapter, Episode, EpisodeState, Kind, LiveSlot, Question, Role, Sidecar, Speaker
 
 # Ordered and append-only: each entry moves the schema from user_version i to i+1.
 MIGRATIONS: tuple[str, ...] = (
@@ -359,7 +359,23 @@ def _row(episode: Episode) -> dict[str, Any]:
 
 
 def _plain(value: object) -> object:
-    return asdict(value) if isinstance(value, Chapter | Speaker | Sidecar) else value
+    if isinstance(value, Chapter):
+        return chapter_dict(value)
+    return asdict(value) if isinstance(value, Speaker | Sidecar) else value
+
+
+def chapter_dict(chapter: Chapter) -> dict[str, object]:
+    """A chapter as JSON stores it; without a question it is the dict written before questions existed,
+    so the rows and the tag digests stored then still compare equal."""
+    data: dict[str, object] = {"start_ms": chapter.start_ms, "title": chapter.title}
+    if chapter.question is not None:
+        data["question"] = asdict(chapter.question)
+    return data
+
+
+def _chapter(data: dict[str, Any]) -> Chapter:
+    question = data.get("question")
+    return Chapter(start_ms=data["start_ms"], title=data["title"], question=Question(**question) if question else None)
 
 
 def _episode(row: sqlite3.Row) -> Episode:
@@ -373,7 +389,7 @@ def _episode(row: sqlite3.Row) -> Episode:
     values["speakers"] = tuple(
         Speaker(name=s["name"], role=Role(s["role"]), office=s["office"]) for s in json.loads(values["speakers"])
     )
-    values["chapters"] = tuple(Chapter(**c) for c in json.loads(values["chapters"]))
+    values["chapters"] = tuple(_chapter(c) for c in json.loads(values["chapters"]))
     values["transcripts"] = tuple(Sidecar(**t) for t in json.loads(values["transcripts"]))
     if values["chapters_file"] is not None:
         values["chapters_file"] = Sidecar(**json.loads(values["chapters_file"]))

@@ -147,6 +147,17 @@ class Speaker:
 class Chapter:
     start_ms: int
     title: str
+    question: Question | None = None  # the citizen's question this chapter answers, when it is one
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Question:
+    """Who asked a chapter's question, from where, on what, and who answered it (all optional)."""
+
+    asker: str | None = None
+    commune: str | None = None
+    topic: str | None = None  # one of podcast.toml's topics
+    answered_by: str | None = None  # a speaker's name in the same manifest
 
 
 class Kind(StrEnum):

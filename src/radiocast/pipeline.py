@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 
 from radiocast import __version__, broadcast, schedule
-from radiocast.catalog import Catalog, workspace_lock
+from radiocast.catalog import Catalog, chapter_dict, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
 from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
@@ -28,7 +28,7 @@ from radiocast.feed import build_feed, episode_guid, live_items, podcast_guid, w
 from radiocast.fetch import Fetcher
 from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
-from radiocast.models import Broadcast, Channel, Episode, EpisodeState, Kind, PodcastConfig
+from radiocast.models import Broadcast, Channel, Chapter, Episode, EpisodeState, Kind, PodcastConfig
 from radiocast.notify import Ping, announce
 from radiocast.produce import Context, Outcome, Progress, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
@@ -432,8 +432,14 @@ def _as_dict(value: object) -> object:
     if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     if isinstance(value, tuple | list) and any(is_dataclass(v) for v in value):
-        return [asdict(v) if is_dataclass(v) and not isinstance(v, type) else v for v in value]
+        return [_item_dict(v) for v in value]
     return value
+
+
+def _item_dict(value: object) -> object:
+    if isinstance(value, Chapter):
+        return chapter_dict(value)  # as before chapters had questions, when this one has none
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
 
 
 def _file_sha256(root: Path, path: Path, seed: str) -> str:
