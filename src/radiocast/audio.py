@@ -16,9 +16,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen import MutagenError
-from mutagen.mp3 import MP3, BitrateMode
-
 from radiocast.errors import AudioError
 from radiocast.ffmpeg_tool import check_input, ffmpeg, ffmpeg_path, file_url, last_time_ms, run_ffmpeg
 from radiocast.files import atomic_path
@@ -34,6 +31,7 @@ from radiocast.loudness import (
     miss,
 )
 from radiocast.models import AudioSettings
+from radiocast.tagging import read_stream
 
 # ffmpeg_path and measure_loudness live beside the code they share (ffmpeg_tool, loudness).
 __all__ = [
@@ -76,19 +74,9 @@ class Processed:
 
 def probe(path: Path) -> AudioInfo:
     """Read an MP3's stream parameters; a file that is not MPEG audio is an AudioError."""
-    try:
-        mp3 = MP3(path)
-    except (MutagenError, OSError) as e:
-        raise AudioError(
-            _("{path} is not a readable MP3 ({error})").format(path=path.name, error=e), hint=_("check the source file")
-        ) from e
-    info = mp3.info
-    if info is None:
-        raise AudioError(_("{path} has no MPEG audio stream").format(path=path.name), hint=_("check the source file"))
-    has_header = bool(info.encoder_info) or info.bitrate_mode != BitrateMode.UNKNOWN
-    vbr = info.bitrate_mode in (BitrateMode.VBR, BitrateMode.ABR)
-    duration_ms = round(info.length * 1000)
-    if not has_header:
+    stream = read_stream(path)
+    duration_ms = round(stream.length_s * 1000)
+    if not stream.has_info_header:
         # Without a Xing/Info header mutagen extrapolates from the first frame's
         # bitrate, which is badly wrong for VBR; decoding the whole file is exact.
         duration_ms = decoded_duration_ms(path)
@@ -96,11 +84,11 @@ def probe(path: Path) -> AudioInfo:
         raise AudioError(_("{path} contains no audio").format(path=path.name), hint=_("check the source file"))
     return AudioInfo(
         duration_ms=duration_ms,
-        bitrate=int(info.bitrate),
-        sample_rate=int(info.sample_rate),
-        channels=int(info.channels),
-        vbr=vbr,
-        has_info_header=has_header,
+        bitrate=stream.bitrate,
+        sample_rate=stream.sample_rate,
+        channels=stream.channels,
+        vbr=stream.vbr,
+        has_info_header=stream.has_info_header,
     )
 
 

@@ -14,18 +14,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
-from mutagen import MutagenError
-from mutagen.id3 import ID3, ID3NoHeaderError
-from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from radiocast.config import load_config
 from radiocast.cover import check_cover
-from radiocast.errors import ConfigError, RadiocastError
+from radiocast.errors import AudioError, ConfigError, RadiocastError
 from radiocast.fetch import remote_size
 from radiocast.i18n import N_, _
 from radiocast.loudness import measure_loudness
 from radiocast.models import FetchSettings, PodcastConfig
 from radiocast.safexml import parse_feed, read_feed
+from radiocast.tagging import read_stream, tag_problems
 from radiocast.urls import is_loopback
 from radiocast.validate import APPLE, ITUNES_NS, PODCAST_NS, Problem, Severity, validate_feed
 from radiocast.workspace import Workspace
@@ -35,8 +33,6 @@ __all__ = ["Finding", "Severity", "check_feed", "check_workspace", "published_it
 MAX_ITEMS = 300  # Apple lists at most this many episodes of a feed
 SAMPLE_RATES = (44100, 48000)
 LOUDNESS_TOLERANCE_LU = 1.0
-# Frames every episode must carry (FEED-SPEC §4.1): title, station, show, genre, cover.
-REQUIRED_FRAMES = ("TIT2", "TPE1", "TALB", "TCON", "APIC")
 _REPUBLISH = N_("run `radiocast publish` again (it re-tags and re-sizes what it publishes)")
 _FIX_SOURCE = N_("fix it in podcast.toml or the episode's seed, then run `radiocast publish`")
 _FIX_RATE = N_("set audio.sample_rate to 44100 in podcast.toml, then run `radiocast publish`")
@@ -238,12 +234,9 @@ def _check_audio(
         return [error("audio.missing", _("the feed's enclosure {url} has no file here").format(url=item.enclosure_url))]
     findings: list[Finding] = []  # the linter compares the enclosure length with the file
     try:
-        audio = MP3(path)
-    except (HeaderNotFoundError, MutagenError) as e:
-        return [*findings, error("audio.mp3", _("not a readable MP3 ({error})").format(error=e))]
-    info = audio.info
-    if info is None:
-        return [*findings, error("audio.mp3", _("not a readable MP3 (no MPEG frames)"))]
+        info = read_stream(path)
+    except AudioError as e:
+        return [*findings, error("audio.mp3", e.message)]
     if info.sample_rate not in SAMPLE_RATES:
         findings.append(
             error(
@@ -252,48 +245,19 @@ def _check_audio(
                 _FIX_RATE,
             )
         )
-    if item.duration_s is not None and abs(item.duration_s - info.length) > 1.0:
+    if item.duration_s is not None and abs(item.duration_s - info.length_s) > 1.0:
         findings.append(
             error(
                 "item.duration",
                 _("the feed says {stated} s, the audio lasts {actual:.1f} s").format(
-                    stated=item.duration_s, actual=info.length
+                    stated=item.duration_s, actual=info.length_s
                 ),
             )
         )
-    findings += [error("id3", message) for message in _tag_problems(path, item.title)]
+    findings += [error("id3", message) for message in tag_problems(path, item.title)]
     if loudness:
         findings += _check_loudness(where, path, config)
     return findings
-
-
-def _tag_problems(path: Path, title: str) -> Iterator[str]:
-    try:
-        tags = ID3(path)
-    except ID3NoHeaderError:
-        yield _("no ID3 tag")
-        return
-    except MutagenError as e:
-        yield _("unreadable ID3 tag ({error})").format(error=e)
-        return
-    if tags.version[:2] != (2, 3):
-        yield _("ID3v2.{minor}; players and car stereos read ID3v2.3").format(minor=tags.version[1])
-    with path.open("rb") as f:
-        f.seek(max(0, path.stat().st_size - 128))
-        if f.read(3) == b"TAG":
-            yield _("carries an ID3v1 tag, which cannot hold Vietnamese")
-    missing = [frame for frame in REQUIRED_FRAMES if not tags.getall(frame)]
-    if missing:
-        yield _("no {frames} frame").format(frames=", ".join(missing))
-    stored = tags.getall("TIT2")
-    if stored and str(stored[0]) != title:
-        yield _("the title tag {tag!r} is not the feed's title {title!r}").format(tag=str(stored[0]), title=title)
-    for frame in tags.values():
-        encoding = getattr(frame, "encoding", None)
-        if encoding is not None and encoding not in (0, 1) and tags.version[:2] == (2, 3):
-            yield _("{frame} uses a text encoding ID3v2.3 does not have").format(frame=frame.FrameID)
-        elif encoding == 0 and any(ord(ch) > 127 for ch in str(frame)):
-            yield _("{frame} stores Vietnamese as Latin-1; it needs UTF-16").format(frame=frame.FrameID)
 
 
 def _check_loudness(where: str, path: Path, config: PodcastConfig) -> list[Finding]:

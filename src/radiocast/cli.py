@@ -312,7 +312,7 @@ def publish(
 ) -> None:
     from radiocast import pipeline
     from radiocast.console import PublishDisplay
-    from radiocast.produce import Outcome
+    from radiocast.models import Outcome
 
     with PublishDisplay(quiet=obj["quiet"]) as display:
         report = pipeline.publish(

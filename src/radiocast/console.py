@@ -6,7 +6,6 @@ import logging
 import sys
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -21,20 +20,17 @@ from rich.progress import (
 )
 
 from radiocast.i18n import N_, _
-
-if TYPE_CHECKING:
-    from radiocast.pipeline import EpisodeResult
+from radiocast.models import EpisodeResult, Outcome
 
 stderr = Console(stderr=True, highlight=False)
 
-# What happened to an episode, as the line after it says (translated when shown), keyed by
-# produce.Outcome's values: the CLI sets up logging here without loading the pipeline.
+# What happened to an episode, as the line after it says (translated when shown).
 _OUTCOMES = {
-    "published": N_("published"),
-    "narrated": N_("narrated"),
-    "unchanged": N_("unchanged"),
-    "retagged": N_("retagged"),
-    "failed": N_("failed"),
+    Outcome.PUBLISHED: N_("published"),
+    Outcome.NARRATED: N_("narrated"),
+    Outcome.UNCHANGED: N_("unchanged"),
+    Outcome.RETAGGED: N_("retagged"),
+    Outcome.FAILED: N_("failed"),
 }
 
 
@@ -110,9 +106,9 @@ class PublishDisplay:
             task = self._tasks.pop(result.seed, None)
             if task is not None:
                 self._bars.remove_task(task)
-        if result.outcome == "failed":
+        if result.outcome is Outcome.FAILED:
             self._bars.console.print(error_line(result.error or result.seed), markup=False, soft_wrap=True)
-        elif not self._quiet and result.outcome != "unchanged":
+        elif not self._quiet and result.outcome is not Outcome.UNCHANGED:
             target = f"audio/{result.slug}.mp3" if result.slug else ""
             self._bars.console.print(
                 f"{_(_OUTCOMES[result.outcome]):<10} {result.seed} → {target}", markup=False, soft_wrap=True

@@ -46,6 +46,8 @@ log = logging.getLogger("radiocast.fetch")
 
 # requests' default iter_content reads 1 byte at a time, 8 KiB is 1.7x slower than curl.
 CHUNK_BYTES = 1024 * 1024
+# An answer as the other modules see it: requests stays this module's and fetch's business.
+Response = requests.Response
 MIB = 1024 * 1024
 # A rate-limiting server may ask for a pause; beyond this a run would look hung, so fail instead.
 RETRY_AFTER_MAX_S = 300.0

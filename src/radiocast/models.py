@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from radiocast.workspace import INDEX_PAGE
@@ -275,3 +276,31 @@ class Recording:
     @property
     def is_remote(self) -> bool:
         return self.audio.startswith(("http://", "https://"))
+
+
+# --- what a publish reports, shared by the pipeline, its stages and the CLI ----------------------
+
+
+class Outcome(StrEnum):
+    PUBLISHED = "published"
+    NARRATED = "narrated"
+    UNCHANGED = "unchanged"
+    RETAGGED = "retagged"
+    FAILED = "failed"
+
+
+class Progress(Protocol):
+    """What the pipeline tells its caller as it goes (the CLI draws it)."""
+
+    def started(self, seed: str, title: str) -> None: ...
+    def transferred(self, seed: str, done: int, total: int | None) -> None: ...
+    def finished(self, result: EpisodeResult) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EpisodeResult:
+    seed: str
+    outcome: Outcome
+    slug: str | None = None
+    title: str | None = None
+    error: str | None = None

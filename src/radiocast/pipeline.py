@@ -28,9 +28,20 @@ from radiocast.feed import build_feed, episode_guid, live_items, podcast_guid, w
 from radiocast.fetch import Fetcher
 from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
-from radiocast.models import Broadcast, Channel, Chapter, Episode, EpisodeState, Kind, PodcastConfig
+from radiocast.models import (
+    Broadcast,
+    Channel,
+    Chapter,
+    Episode,
+    EpisodeResult,
+    EpisodeState,
+    Kind,
+    Outcome,
+    PodcastConfig,
+    Progress,
+)
 from radiocast.notify import Ping, announce
-from radiocast.produce import Context, Outcome, Progress, Source, build, retag
+from radiocast.produce import Context, Source, build, retag
 from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_article, read_manifest
 from radiocast.site import build_site
 from radiocast.thumbnails import cached_thumbnail
@@ -42,15 +53,6 @@ log = logging.getLogger(__name__)
 SLUG_MAX_LENGTH = 100
 THUMBNAIL_CACHE = "cache"  # under .radiocast/: the cover's thumbnails between runs
 PAGE_COVER_PX = 288  # the cover on the programme's pages: sharp at 144 CSS px on 2x screens
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EpisodeResult:
-    seed: str
-    outcome: Outcome
-    slug: str | None = None
-    title: str | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

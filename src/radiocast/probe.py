@@ -13,13 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import requests
-
 from radiocast import __version__
 from radiocast.check import Finding, published_items
 from radiocast.config import load_config
 from radiocast.errors import FetchError
-from radiocast.httpclient import FEED, FetchSession, open_session, send
+from radiocast.httpclient import FEED, FetchSession, Response, open_session, send
 from radiocast.i18n import _
 from radiocast.models import FetchSettings
 from radiocast.serve import content_type
@@ -115,11 +113,11 @@ def _probe(target: _Target, settings: FetchSettings, *, is_feed: bool) -> list[F
 
 
 Report = Callable[..., None]
-Ask = Callable[[str, dict[str, str]], requests.Response]
+Ask = Callable[[str, dict[str, str]], Response]
 
 
 def _asker(session: FetchSession, url: str, settings: FetchSettings) -> Ask:
-    def ask(method: str, headers: dict[str, str]) -> requests.Response:
+    def ask(method: str, headers: dict[str, str]) -> Response:
         response = send(session, method, url, headers, settings, allow_redirects=False)
         response.close()  # the headers are the answer: never read a whole MP3
         return response
@@ -127,7 +125,7 @@ def _asker(session: FetchSession, url: str, settings: FetchSettings) -> Ask:
     return ask
 
 
-def _redirected(response: requests.Response, report: Report) -> bool:
+def _redirected(response: Response, report: Report) -> bool:
     if not response.is_redirect and response.status_code not in (301, 302, 303, 307, 308):
         return False
     report(
@@ -142,7 +140,7 @@ def _redirected(response: requests.Response, report: Report) -> bool:
     return True
 
 
-def _check_type(target: _Target, response: requests.Response, report: Report) -> None:
+def _check_type(target: _Target, response: Response, report: Report) -> None:
     got = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     want = content_type(target.name)
     wanted = FEED_TYPES if target.name.endswith(".xml") else {want.split(";")[0]}
@@ -158,7 +156,7 @@ def _check_type(target: _Target, response: requests.Response, report: Report) ->
     )
 
 
-def _check_length(target: _Target, response: requests.Response, report: Report) -> None:
+def _check_length(target: _Target, response: Response, report: Report) -> None:
     got = response.headers.get("Content-Length")
     if got is not None and got.isdigit() and int(got) == target.length:
         return

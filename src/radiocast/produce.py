@@ -8,9 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from radiocast.audio import process
@@ -19,7 +17,7 @@ from radiocast.errors import AudioError, FetchError, SeedError
 from radiocast.fetch import Fetcher
 from radiocast.files import move_into_place
 from radiocast.i18n import N_, _, for_listeners
-from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, LiveSlot, Speaker
+from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, LiveSlot, Outcome, Progress, Speaker
 from radiocast.narrate import narrate
 from radiocast.notes import MACHINE_READ_NOTE
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
@@ -29,29 +27,10 @@ from radiocast.transcripts import Cue, parse_transcript_file
 from radiocast.urls import public_url
 from radiocast.workspace import Workspace
 
-if TYPE_CHECKING:
-    from radiocast.pipeline import EpisodeResult
-
 log = logging.getLogger(__name__)
 
 # In the podcast's language (podcast.language), not the operator's: listeners read it.
 INTRO_CHAPTER = N_("Introduction")
-
-
-class Outcome(StrEnum):
-    PUBLISHED = "published"
-    NARRATED = "narrated"
-    UNCHANGED = "unchanged"
-    RETAGGED = "retagged"
-    FAILED = "failed"
-
-
-class Progress(Protocol):
-    """What the pipeline tells its caller as it goes (the CLI draws it)."""
-
-    def started(self, seed: str, title: str) -> None: ...
-    def transferred(self, seed: str, done: int, total: int | None) -> None: ...
-    def finished(self, result: EpisodeResult) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

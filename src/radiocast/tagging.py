@@ -34,12 +34,13 @@ from mutagen.id3 import (
     WOAS,
     CTOCFlags,
     Frame,
+    ID3NoHeaderError,
     PictureType,
 )
-from mutagen.mp3 import MPEGInfo
+from mutagen.mp3 import MP3, BitrateMode, MPEGInfo
 
 from radiocast.chapters import chapter_ends
-from radiocast.errors import EpisodeError, TagError
+from radiocast.errors import AudioError, EpisodeError, TagError
 from radiocast.i18n import _
 from radiocast.models import Chapter
 from radiocast.text import block, one_line
@@ -233,3 +234,72 @@ def _padding(info: PaddingInfo) -> int:
     if 0 <= info.padding <= _MAX_KEPT_PADDING:
         return info.padding
     return TAG_PADDING
+
+
+# --- reading: what the audio stage and the publish gate ask of an MP3 --------------------------
+
+# Frames every episode must carry (FEED-SPEC §4.1): title, station, show, genre, cover.
+REQUIRED_FRAMES = ("TIT2", "TPE1", "TALB", "TCON", "APIC")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mp3Stream:
+    """An MP3's stream as its headers say (no decoding)."""
+
+    length_s: float  # extrapolated from the first frame when there is no Xing/Info header
+    bitrate: int
+    sample_rate: int
+    channels: int
+    vbr: bool
+    has_info_header: bool
+
+
+def read_stream(path: Path) -> Mp3Stream:
+    """*path*'s MPEG stream; a file that is not MPEG audio is an AudioError."""
+    try:
+        mp3 = MP3(path)
+    except (MutagenError, OSError) as e:
+        raise AudioError(
+            _("{path} is not a readable MP3 ({error})").format(path=path.name, error=e), hint=_("check the source file")
+        ) from e
+    info = mp3.info
+    if info is None:
+        raise AudioError(_("{path} has no MPEG audio stream").format(path=path.name), hint=_("check the source file"))
+    return Mp3Stream(
+        length_s=info.length,
+        bitrate=int(info.bitrate),
+        sample_rate=int(info.sample_rate),
+        channels=int(info.channels),
+        vbr=info.bitrate_mode in (BitrateMode.VBR, BitrateMode.ABR),
+        has_info_header=bool(info.encoder_info) or info.bitrate_mode != BitrateMode.UNKNOWN,
+    )
+
+
+def tag_problems(path: Path, title: str) -> Iterator[str]:
+    """What the publish gate finds wrong with *path*'s tags (FEED-SPEC §4), one message each."""
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        yield _("no ID3 tag")
+        return
+    except MutagenError as e:
+        yield _("unreadable ID3 tag ({error})").format(error=e)
+        return
+    if tags.version[:2] != (2, 3):
+        yield _("ID3v2.{minor}; players and car stereos read ID3v2.3").format(minor=tags.version[1])
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 128))
+        if f.read(3) == b"TAG":
+            yield _("carries an ID3v1 tag, which cannot hold Vietnamese")
+    missing = [frame for frame in REQUIRED_FRAMES if not tags.getall(frame)]
+    if missing:
+        yield _("no {frames} frame").format(frames=", ".join(missing))
+    stored = tags.getall("TIT2")
+    if stored and str(stored[0]) != title:
+        yield _("the title tag {tag!r} is not the feed's title {title!r}").format(tag=str(stored[0]), title=title)
+    for frame in tags.values():
+        encoding = getattr(frame, "encoding", None)
+        if encoding is not None and encoding not in (0, 1) and tags.version[:2] == (2, 3):
+            yield _("{frame} uses a text encoding ID3v2.3 does not have").format(frame=frame.FrameID)
+        elif encoding == 0 and any(ord(ch) > 127 for ch in str(frame)):
+            yield _("{frame} stores Vietnamese as Latin-1; it needs UTF-16").format(frame=frame.FrameID)

@@ -16,7 +16,7 @@ from station import Station
 
 from radiocast import pipeline
 from radiocast.audio import ffmpeg_path
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -16,7 +16,7 @@ from test_recordings import make_wav, write_manifest
 from radiocast import pipeline
 from radiocast.check import Finding, check_workspace
 from radiocast.cli import cli
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 from radiocast.urls import is_loopback
 from radiocast.validate import Severity
 

@@ -28,7 +28,7 @@ from station import Station
 from test_recordings import make_wav
 
 from radiocast import pipeline
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 
 PR_CAPBSET_DROP: int = 24  # <linux/prctl.h>
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # <linux/capability.h>

@@ -16,7 +16,7 @@ from test_import import EPISODE_GUIDS, OLD_FEED_PATH, serve_old_feed
 from werkzeug import Response
 
 from radiocast import importer, pipeline
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 
 GPO = shutil.which("gpo")
 

@@ -20,7 +20,7 @@ from radiocast.catalog import Catalog
 from radiocast.cli import cli
 from radiocast.errors import ConfigError, FeedInputError
 from radiocast.feed import podcast_guid
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 from radiocast.scaffold import create_workspace
 from radiocast.workspace import Workspace
 

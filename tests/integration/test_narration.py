@@ -13,7 +13,7 @@ from station import Station
 
 from radiocast import pipeline
 from radiocast.audio import ffmpeg_path
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 
 NS = {"podcast": "https://podcastindex.org/namespace/1.0", "content": "http://purl.org/rss/1.0/modules/content/"}
 TITLE = "Đổi mới lề lối làm việc"

@@ -15,7 +15,7 @@ from werkzeug import Request
 from nginx import free_port
 from radiocast import pipeline
 from radiocast.errors import ConfigError
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 
 FEED_URL = "https://radio.example.vn/laivung/feeds/podcast.xml"
 COVER = "audio/cover.jpg"

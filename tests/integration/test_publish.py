@@ -17,7 +17,7 @@ from station import Station
 from werkzeug import Response
 
 from radiocast import pipeline, queries
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 from radiocast.validate import Severity, validate_feed
 
 NS = {

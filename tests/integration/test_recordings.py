@@ -17,7 +17,7 @@ from station import Station
 
 from radiocast import pipeline, queries
 from radiocast.audio import ffmpeg_path
-from radiocast.produce import Outcome
+from radiocast.models import Outcome
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
 CHAPTER_TITLES = [f"Câu hỏi {i + 1}: Ông Nguyễn Văn {chr(65 + i)}, xã Tân Thành hỏi về đất đai" for i in range(10)]
