@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 from slugify import slugify
 
 from radiocast import __version__, schedule
+from radiocast.archive import build_feeds, remove_stale
 from radiocast.catalog import Catalog, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
 from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
-from radiocast.feed import build_feed, episode_guid, podcast_guid, with_stylesheet
+from radiocast.feed import episode_guid, podcast_guid
 from radiocast.fetch import Fetcher
 from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
@@ -184,8 +185,10 @@ def publish(
             channel, live, cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX)
         )
         feed_name = ws.relative(ws.feed_path)
-        outputs[feed_name] = with_stylesheet(build_feed(channel, live))
+        outputs[feed_name], archive_pages = build_feeds(channel, live)
+        outputs.update(archive_pages)
         written = set()
+        # In path order: feeds/archive/ before the feeds/podcast.xml that links its pages.
         for relative, data in sorted(outputs.items()):
             path = ws.root / relative
             try:
@@ -196,6 +199,7 @@ def publish(
                     log.debug("wrote %s", relative)
             except OSError as e:
                 raise _write_error(ws, e, FeedError) from e
+        remove_stale(ws, archive_pages)
         pings = announce(ws.root, config, catalog, feed_changed=feed_name in written)
     return PublishReport(
         results=tuple(sorted(results, key=lambda r: r.seed)),
