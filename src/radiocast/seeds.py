@@ -292,7 +292,8 @@ def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
                 _("{seed}: {where}.role {role!r} is not a role").format(seed=seed, where=where, role=role),
                 hint=_('use "host" or "guest"'),
             )
-        office = one_line(str(item["office"])) if item.get("office") else None
+        # An office of only spaces is no office, as one left out.
+        office = one_line(str(item.get("office") or "")) or None
         speakers.append(Speaker(name=name, role=Role(role), office=office))
     return tuple(speakers)
 
