@@ -19,6 +19,7 @@ from radiocast.console import PublishDisplay, error_line, setup_logging, stderr
 from radiocast.errors import ExitCode, RadiocastError
 from radiocast.i18n import N_, _
 from radiocast.produce import Outcome
+from radiocast.workspace import ARCHIVE_DIR
 
 # Help texts are English msgids, translated when Click shows them (see _TranslatedHelp).
 EPILOG = N_("""\
@@ -315,6 +316,12 @@ def publish(
             feed=report.feed_path,
         )
     )
+    if report.episodes_archived:
+        click.echo(
+            _("{archived} older episodes in the archive pages {folder}").format(
+                archived=report.episodes_archived, folder=ARCHIVE_DIR
+            )
+        )
     if report.failed:
         raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
 

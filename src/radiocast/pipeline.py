@@ -59,6 +59,7 @@ class PublishReport:
     results: tuple[EpisodeResult, ...]
     feed_path: Path
     episodes_in_feed: int
+    episodes_archived: int = 0  # live episodes past [feed] max_items, in feeds/archive/
     pings: tuple[Ping, ...] = ()  # the hubs told of a changed feed, and how each answered
 
     @property
@@ -204,7 +205,8 @@ def publish(
     return PublishReport(
         results=tuple(sorted(results, key=lambda r: r.seed)),
         feed_path=ws.feed_path,
-        episodes_in_feed=len(live),
+        episodes_in_feed=min(len(live), config.feed.max_items),
+        episodes_archived=max(0, len(live) - config.feed.max_items),
         pings=tuple(pings),
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import podcastparser
 import pytest
 import requests
+from click.testing import CliRunner
 from lxml import etree
 from station import Station
 from test_gpodder import GPO, gpo
@@ -16,6 +17,7 @@ from test_gpodder import GPO, gpo
 from nginx import needs_nginx, nginx
 from radiocast import pipeline
 from radiocast.check import check_workspace
+from radiocast.cli import cli
 from radiocast.deploy import deploy
 from radiocast.probe import check_online
 from radiocast.produce import Outcome
@@ -195,3 +197,10 @@ def test_gpodder_follows_rel_next_when_subscribing(seven: Station, served: str, 
     gpo(home, "update")
     listed = gpo(home, "episodes", served + FEED)
     assert [n for n in range(1, 9) if title(n) in listed] == [6, 7, 8], listed
+
+
+def test_publish_says_how_many_episodes_are_in_the_feed_and_in_the_archive(seven: Station) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(seven.root), "publish"])
+    assert result.exit_code == 0, result.output
+    assert "3 episodes in" in result.stdout
+    assert "4 older episodes in the archive pages feeds/archive" in result.stdout
