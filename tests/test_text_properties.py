@@ -30,7 +30,7 @@ import lxml.html
 import podcastparser
 import pytest
 import tomli_w
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from lxml import etree
 from mutagen.id3 import ID3
@@ -250,6 +250,7 @@ _toml_text = texts(surrogates=False)  # TOML is UTF-8: it has no way to write a 
     speakers=st.lists(st.tuples(_toml_text, _toml_text), max_size=3),
     chapters=st.lists(_toml_text, max_size=3),
 )
+@example(title="0", summary="", speakers=[("0", " ")], chapters=[])  # an office of only spaces is none
 def test_a_manifest_keeps_its_text_as_promised(
     tmp_path_factory: pytest.TempPathFactory,
     title: str,

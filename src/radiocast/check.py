@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from radiocast.archive import walk
 from radiocast.config import load_config
 from radiocast.cover import check_cover
 from radiocast.errors import AudioError, ConfigError, RadiocastError
 from radiocast.fetch import remote_size
 from radiocast.i18n import N_, _
 from radiocast.loudness import measure_loudness
-from radiocast.models import FetchSettings, PodcastConfig
+from radiocast.models import APPLE_LISTING_LIMIT, FetchSettings, PodcastConfig
 from radiocast.safexml import parse_feed, read_feed
 from radiocast.tagging import read_stream, tag_problems
 from radiocast.urls import is_loopback
@@ -30,7 +31,6 @@ from radiocast.workspace import Workspace
 
 __all__ = ["Finding", "Severity", "check_feed", "check_workspace", "published_items"]
 
-MAX_ITEMS = 300  # Apple lists at most this many episodes of a feed
 SAMPLE_RATES = (44100, 48000)
 LOUDNESS_TOLERANCE_LU = 1.0
 _REPUBLISH = N_("run `radiocast publish` again (it re-tags and re-sizes what it publishes)")
@@ -112,20 +112,7 @@ def check_workspace(root: Path, *, loudness: bool = False) -> list[Finding]:
     config = load_config(ws.config_path)
     feed_name = ws.relative(ws.feed_path)
     findings = list(_base_url(config))
-    for problem in check_feed(root):
-        if problem.rule == "url.https":
-            continue  # base_url's scheme is judged once, above, by where it points
-        if problem.rule == "channel.image.file":
-            continue  # the artwork file is judged below, as an error
-        findings.append(
-            Finding(
-                severity=problem.severity,
-                where=feed_name,
-                rule=problem.rule,
-                message=f"{problem.message} ({problem.source})",
-                fix=_(_FIX_SOURCE),
-            )
-        )
+    findings += _lint(check_feed(root), feed_name)
     findings += [
         Finding(
             severity=Severity.ERROR,
@@ -138,19 +125,30 @@ def check_workspace(root: Path, *, loudness: bool = False) -> list[Finding]:
     ]
     if not ws.feed_path.is_file():
         return findings
-    items = published_items(ws.feed_path.read_bytes(), source=feed_name)
-    if len(items) > MAX_ITEMS:
+    documents, chain = walk(ws, config)
+    findings += [
+        Finding(severity=Severity.ERROR, where=p.where, rule=p.rule, message=p.message, fix=_(_REPUBLISH))
+        for p in chain
+    ]
+    for page in documents[1:]:
+        findings += _lint(check_feed(root, str(ws.root / page.name)), page.name)
+    items = published_items(documents[0].data, source=feed_name)
+    if len(items) > APPLE_LISTING_LIMIT:
         findings.append(
             Finding(
                 severity=Severity.WARNING,
                 where=feed_name,
                 rule="feed.retention",
                 message=_("the feed lists {count} episodes; Apple shows at most {limit}").format(
-                    count=len(items), limit=MAX_ITEMS
+                    count=len(items), limit=APPLE_LISTING_LIMIT
                 ),
-                fix=_("keep the newest {limit} in the feed").format(limit=MAX_ITEMS),
+                fix=_("set [feed] max_items = {limit} in podcast.toml, then run `radiocast publish`").format(
+                    limit=APPLE_LISTING_LIMIT
+                ),
             )
         )
+    for page in documents[1:]:
+        items += published_items(page.data, source=page.name)
     for item in items:
         local = _local_path(ws, config, item.enclosure_url)
         if local is not None:
@@ -160,6 +158,22 @@ def check_workspace(root: Path, *, loudness: bool = False) -> list[Finding]:
             if path is not None:
                 findings += _check_sidecar(ws, path, kind)
     return findings
+
+
+def _lint(problems: Iterable[Problem], where: str) -> list[Finding]:
+    """The linter's problems with a published feed document, as findings."""
+    return [
+        Finding(
+            severity=problem.severity,
+            where=where,
+            rule=problem.rule,
+            message=f"{problem.message} ({problem.source})",
+            fix=_(_FIX_SOURCE),
+        )
+        for problem in problems
+        # base_url's scheme is judged once, by where it points; the artwork file below, as an error.
+        if problem.rule not in ("url.https", "channel.image.file")
+    ]
 
 
 def published_items(feed: bytes, *, source: str) -> list[PublishedItem]:

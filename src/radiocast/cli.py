@@ -313,6 +313,7 @@ def publish(
     from radiocast import pipeline
     from radiocast.console import PublishDisplay
     from radiocast.models import Outcome
+    from radiocast.workspace import ARCHIVE_DIR
 
     with PublishDisplay(quiet=obj["quiet"]) as display:
         report = pipeline.publish(
@@ -340,6 +341,12 @@ def publish(
             feed=report.feed_path,
         )
     )
+    if report.episodes_archived:
+        click.echo(
+            _("{archived} older episodes in the archive pages {folder}").format(
+                archived=report.episodes_archived, folder=ARCHIVE_DIR
+            )
+        )
     if report.failed:
         raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
 

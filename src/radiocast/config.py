@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from radiocast.errors import ConfigError
 from radiocast.i18n import N_, _
 from radiocast.languages import is_language_code
-from radiocast.models import PUBNOTIFY_URL, AudioSettings, Category, FetchSettings, NotifySettings, PodcastConfig
+from radiocast.models import (
+    PUBNOTIFY_URL,
+    AudioSettings,
+    Category,
+    FeedSettings,
+    FetchSettings,
+    NotifySettings,
+    PodcastConfig,
+)
 from radiocast.text import one_line
 from radiocast.urls import is_loopback
 
@@ -137,6 +145,7 @@ _NOTIFY_KEYS: dict[str, type | tuple[type, ...]] = {
     "podcast_index": bool,
     "podcast_index_url": str,
 }
+_FEED_KEYS: dict[str, type | tuple[type, ...]] = {"max_items": int}
 # A DNS name in fetch.refuse, once IDNA-encoded (labels of letters, digits, "-" and "_").
 _HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*")
 
@@ -162,7 +171,7 @@ def load_config(path: Path) -> PodcastConfig:
 
 
 def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
-    _check_keys(data, {"podcast": dict, "audio": dict, "fetch": dict, "notify": dict}, "", source)
+    _check_keys(data, {"podcast": dict, "audio": dict, "fetch": dict, "notify": dict, "feed": dict}, "", source)
     podcast = data.get("podcast")
     if podcast is None:
         raise ConfigError(
@@ -238,6 +247,8 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
         config = replace(config, fetch=_parse_fetch(data["fetch"], source))
     if "notify" in data:
         config = replace(config, notify=_parse_notify(data["notify"], source))
+    if "feed" in data:
+        config = replace(config, feed=_parse_feed(data["feed"], source))
     return config
 
 
@@ -252,6 +263,19 @@ def _new_feed_url(value: str, feed_url: str, source: Path) -> str:
             hint=_('e.g. new_feed_url = "https://new-host.example.vn/podcast/feeds/podcast.xml"'),
         )
     return value
+
+
+def _parse_feed(table: dict[str, Any], source: Path) -> FeedSettings:
+    _check_keys(table, _FEED_KEYS, "feed.", source)
+    settings = replace(FeedSettings(), **table)
+    if settings.max_items < 1:
+        raise ConfigError(
+            _("{source}: feed.max_items = {value} must be a positive number of episodes").format(
+                source=source, value=settings.max_items
+            ),
+            hint=_("use 300 (Apple lists at most 300 episodes of a feed)"),
+        )
+    return settings
 
 
 def _parse_notify(table: dict[str, Any], source: Path) -> NotifySettings:

@@ -28,7 +28,7 @@ from radiocast.files import atomic_path, write_atomic
 from radiocast.i18n import _
 from radiocast.schedule import is_held
 from radiocast.serve import content_type
-from radiocast.workspace import FEEDS_DIR, Workspace
+from radiocast.workspace import ARCHIVE_DIR, FEEDS_DIR, Workspace
 
 __all__ = ["DeployReport", "deploy", "headers_for", "published_files"]
 
@@ -128,7 +128,7 @@ def _upload_order(name: str) -> tuple[int, str]:
     path = PurePosixPath(name)
     if path.suffix.lower() in MEDIA_SUFFIXES:
         return 0, name
-    if path.parent.as_posix() == FEEDS_DIR and path.suffix.lower() == ".xml":
+    if path.parent.as_posix() in (FEEDS_DIR, ARCHIVE_DIR) and path.suffix.lower() == ".xml":
         return (3 if path.name == "podcast.xml" else 2), name  # archive pages, then the feed itself
     return 1, name
 

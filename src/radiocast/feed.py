@@ -37,7 +37,7 @@ from radiocast.podcast2 import (
     UpdateFrequency,
 )
 from radiocast.text import block, one_line, xml_safe
-from radiocast.validate_common import ATOM_NS
+from radiocast.validate_common import ATOM_NS, FH_NS
 from radiocast.workspace import episode_page_path
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,21 @@ def episode_guid(podcast_guid: str, source: str) -> str:
     return str(uuid.uuid5(namespace, name))
 
 
-def build_feed(channel: Channel, episodes: Sequence[Episode], live: Sequence[LiveItem] = ()) -> bytes:
+def build_feed(
+    channel: Channel,
+    episodes: Sequence[Episode],
+    live: Sequence[LiveItem] = (),
+    *,
+    links: Sequence[tuple[str, str]] = (),
+    archive_url: str | None = None,
+) -> bytes:
     """Render the RSS feed (UTF-8 bytes) of *channel* with its published *episodes*, newest first,
-    and the *live* broadcasts it announces (live_items)."""
+    and the *live* broadcasts it announces (live_items).
+
+    *links* are extra ``(rel, href)`` atom:links to the feed's other documents (archive.py's
+    RFC 5005 chain). With *archive_url* the document is the archive page at that URL: its self
+    link, ``<fh:archive/>``, and no WebSub hubs (an archive page is not subscribed to).
+    """
     config = channel.config
     items = _ordered(episodes)
     newest = items[0].published.astimezone(config.tz) if items else None
@@ -108,7 +120,8 @@ def build_feed(channel: Channel, episodes: Sequence[Episode], live: Sequence[Liv
             _("feed {url}: {error}").format(url=config.feed_url, error=e),
             hint=_("report this as a radiocast bug, with the episode titles"),
         ) from e
-    return _finish(xml, has_items=bool(items), hubs=config.notify.hubs)
+    hubs = () if archive_url else config.notify.hubs
+    return _finish(xml, has_items=bool(items), hubs=hubs, links=links, archive_url=archive_url)
 
 
 def live_items(config: PodcastConfig, broadcasts: Iterable[Broadcast], now: datetime) -> list[LiveItem]:
@@ -335,10 +348,18 @@ def with_stylesheet(feed: bytes, href: str = STYLESHEET_HREF) -> bytes:
     return feed[:end] + b"\n" + instruction + feed[end:]
 
 
-def _finish(xml: bytes, *, has_items: bool, hubs: Sequence[str] = ()) -> bytes:
+def _finish(
+    xml: bytes,
+    *,
+    has_items: bool,
+    hubs: Sequence[str] = (),
+    links: Sequence[tuple[str, str]] = (),
+    archive_url: str | None = None,
+) -> bytes:
     """Tidy feedgen's output: drop unused namespace declarations and, with no items, the clock.
 
-    feedgen writes only the self atom:link into RSS; the WebSub hubs go right after it.
+    feedgen writes only the self atom:link into RSS; the WebSub hubs and the other *links* go
+    right after it.
     """
     parser = etree.XMLParser(
         strip_cdata=False,
@@ -354,14 +375,29 @@ def _finish(xml: bytes, *, has_items: bool, hubs: Sequence[str] = ()) -> bytes:
         description.text = etree.CDATA(description.text or "")
     self_link = root.find(f"channel/{{{ATOM_NS}}}link[@rel='self']")
     if self_link is not None:
-        for hub in reversed(hubs):
-            self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", rel="hub", href=hub))
+        extra = [("hub", hub) for hub in hubs] + list(links)
+        for rel, href in reversed(extra):
+            self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", rel=rel, href=href))
+        if archive_url is not None:
+            self_link.set("href", archive_url)
+            root = _as_archive(root)
     if not has_items:
         # feedgen stamps lastBuildDate with the current time; an empty feed has no date to give.
         channel = root[0]
         for elem in channel.findall("lastBuildDate"):
             channel.remove(elem)
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
+
+
+def _as_archive(root: etree._Element) -> etree._Element:
+    """*root* marked as an RFC 5005 archive document: ``<fh:archive/>`` after the channel's atom:links.
+
+    The fh prefix is declared on <rss> beside the others, which lxml can only do on a new root.
+    """
+    marked = etree.Element(root.tag, attrib=dict(root.attrib), nsmap={**root.nsmap, "fh": FH_NS})
+    marked.extend(root)  # moves the channel over
+    marked[0].findall(f"{{{ATOM_NS}}}link")[-1].addnext(etree.Element(f"{{{FH_NS}}}archive"))
+    return marked
 
 
 # --- text -----------------------------------------------------------------------------------------

@@ -70,6 +70,17 @@ class NotifySettings:
     podcast_index_url: str = PUBNOTIFY_URL
 
 
+# Apple lists at most this many episodes of a feed (FEED-SPEC §1.4): the main feed's default size.
+APPLE_LISTING_LIMIT = 300
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedSettings:
+    """[feed]: the main feed keeps the newest *max_items* episodes; older ones go to archive pages."""
+
+    max_items: int = APPLE_LISTING_LIMIT
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PodcastConfig:
     """The channel's metadata and settings, from podcast.toml."""
@@ -98,6 +109,7 @@ class PodcastConfig:
     audio: AudioSettings = field(default_factory=AudioSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    feed: FeedSettings = field(default_factory=FeedSettings)
 
     @property
     def tz(self) -> ZoneInfo:

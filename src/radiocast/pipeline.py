@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 from slugify import slugify
 
 from radiocast import __version__, broadcast, schedule
+from radiocast.archive import build_feeds, remove_stale
 from radiocast.catalog import Catalog, chapter_dict, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
 from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
-from radiocast.feed import build_feed, episode_guid, live_items, podcast_guid, with_stylesheet
+from radiocast.feed import episode_guid, live_items, podcast_guid
 from radiocast.fetch import Fetcher
 from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
@@ -60,6 +61,7 @@ class PublishReport:
     results: tuple[EpisodeResult, ...]
     feed_path: Path
     episodes_in_feed: int
+    episodes_archived: int = 0  # live episodes past [feed] max_items, in feeds/archive/
     pings: tuple[Ping, ...] = ()  # the hubs told of a changed feed, and how each answered
 
     @property
@@ -199,8 +201,10 @@ def publish(
             live=[(b, broadcast.status_at(b, now).value) for b in on_air],
         )
         feed_name = ws.relative(ws.feed_path)
-        outputs[feed_name] = with_stylesheet(build_feed(channel, live, live_items(config, on_air, now)))
+        outputs[feed_name], archive_pages = build_feeds(channel, live, live_items(config, on_air, now))
+        outputs.update(archive_pages)
         written = set()
+        # In path order: feeds/archive/ before the feeds/podcast.xml that links its pages.
         for relative, data in sorted(outputs.items()):
             path = ws.root / relative
             try:
@@ -211,11 +215,13 @@ def publish(
                     log.debug("wrote %s", relative)
             except OSError as e:
                 raise _write_error(ws, e, FeedError) from e
+        remove_stale(ws, archive_pages)
         pings = announce(ws.root, config, catalog, feed_changed=feed_name in written)
     return PublishReport(
         results=tuple(sorted(results, key=lambda r: r.seed)),
         feed_path=ws.feed_path,
-        episodes_in_feed=len(live),
+        episodes_in_feed=min(len(live), config.feed.max_items),
+        episodes_archived=max(0, len(live) - config.feed.max_items),
         pings=tuple(pings),
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from radiocast import __version__
+from radiocast.archive import walk
 from radiocast.check import Finding, published_items
 from radiocast.config import load_config
 from radiocast.errors import FetchError
@@ -57,7 +58,11 @@ def check_online(root: Path, *, base_url: str | None = None, jobs: int = 8) -> l
         _Target(url=moved(config.image_url), name=config.image.as_posix()),
         _Target(url=moved(config.site_url), name="feeds/index.html"),
     ]
-    for item in published_items(ws.feed_path.read_bytes(), source=feed_name):
+    documents, _chain = walk(ws, config)  # a broken chain is check's to report
+    targets += [_Target(url=moved(config.base_url + page.name), name=page.name) for page in documents[1:]]
+    feeds = {document.name for document in documents}
+    items = [item for document in documents for item in published_items(document.data, source=document.name)]
+    for item in items:
         if not item.enclosure_url.startswith(config.base_url):
             continue  # audio hosted elsewhere is its host's business
         targets.append(
@@ -74,7 +79,7 @@ def check_online(root: Path, *, base_url: str | None = None, jobs: int = 8) -> l
             if url.startswith(config.base_url)
         ]
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="probe") as pool:
-        found = pool.map(lambda target: _probe(target, settings, is_feed=target.name == feed_name), targets)
+        found = pool.map(lambda target: _probe(target, settings, is_feed=target.name in feeds), targets)
         return [finding for findings in found for finding in findings]
 
 

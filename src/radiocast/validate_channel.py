@@ -25,6 +25,9 @@ _OBSOLETE_CATEGORIES = frozenset(
 )
 # ISO 639-1 (two-letter) codes: Apple wants one of these, optionally with a region.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# RFC 5005's relations: paged feeds (§3) and archived feeds (§4).
+_ARCHIVE_RELS = frozenset({"first", "last", "next", "prev", "previous", "current", "prev-archive", "next-archive"})
+_RFC5005 = "RFC 5005"
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -74,6 +77,7 @@ class ChannelRules(Rules):
                 APPLE,
             )
         self.check_atom_self(ch)
+        self.check_archive_links(ch)
         self.check_podcast_guid(ch.find(self.q("podcast", "guid")))
         locked = text_of(ch.find(self.q("podcast", "locked")))
         if locked is None:
@@ -181,6 +185,19 @@ class ChannelRules(Rules):
             self.error("channel.atom-self", _('<atom:link rel="self"> has no href'), RSS)
         else:
             self.check_url(href, '<atom:link rel="self">', "channel.atom-self", RSS)
+
+    def check_archive_links(self, ch: etree._Element) -> None:
+        """RFC 5005's links to the feed's other documents: each must lead somewhere."""
+        for link in ch.findall(self.q("atom", "link")):
+            rel = link.get("rel", "")
+            if rel not in _ARCHIVE_RELS:
+                continue
+            what = f'<atom:link rel="{rel}">'
+            href = link.get("href", "").strip()
+            if not href:
+                self.error("channel.archive-link", _("{what} has no href").format(what=what), _RFC5005)
+            else:
+                self.check_url(href, what, "channel.archive-link", _RFC5005)
 
     def check_podcast_guid(self, element: etree._Element | None) -> None:
         value = text_of(element)

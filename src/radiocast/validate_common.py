@@ -17,6 +17,8 @@ from radiocast.i18n import _
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+# RFC 5005 feed history: <fh:archive/> marks an archive document.
+FH_NS = "http://purl.org/syndication/history/1.0"
 CANONICAL_NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": ATOM_NS}
 
 APPLE, RSS, XML, SPOTIFY = "Apple", "RSS 2.0", "XML 1.0", "Spotify"

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 FEEDS_DIR: Final = "feeds"
 INDEX_PAGE: Final = "feeds/index.html"
+ARCHIVE_DIR: Final = f"{FEEDS_DIR}/archive"  # archive.py's RFC 5005 archive pages
 # Episode slugs that would collide with the programme's index pages.
 _RESERVED_SLUG = re.compile(r"index(-\d+)?")
 
@@ -23,6 +24,11 @@ _RESERVED_SLUG = re.compile(r"index(-\d+)?")
 def index_page_path(number: int) -> str:
     """The programme page's *number*-th page (1-based), relative to the workspace."""
     return INDEX_PAGE if number == 1 else f"{FEEDS_DIR}/index-{number}.html"
+
+
+def archive_page_path(number: int) -> str:
+    """The *number*-th archive feed page (1 holds the oldest episodes), relative to the workspace."""
+    return f"{ARCHIVE_DIR}/{number}.xml"
 
 
 def episode_page_path(slug: str) -> str:
