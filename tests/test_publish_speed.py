@@ -36,7 +36,10 @@ def test_the_digest_fields_are_asdicts_json() -> None:
         season=2024,
     )
     fast = {f.name: _as_dict(getattr(source, f.name)) for f in fields(source)}
-    assert json.dumps(fast, default=str, sort_keys=True) == json.dumps(asdict(source), default=str, sort_keys=True)
+    before = asdict(source)
+    # Chapters had no question then: one without a question digests as it did.
+    before["chapters"] = [{"start_ms": 0, "title": "Mở đầu"}, {"start_ms": 65_000, "title": "Đất đai"}]
+    assert json.dumps(fast, default=str, sort_keys=True) == json.dumps(before, default=str, sort_keys=True)
 
 
 def test_the_cached_hash_is_sha256() -> None:

@@ -115,15 +115,51 @@ def publish(
     """
     now = schedule.clock(now)
     ws = Workspace(root)
+    config = _settings(ws, base_url=base_url, narrate=narrate)
+    seed_paths = _seed_paths(ws, seeds)
+    inputs = _check_inputs(ws, config)
+    with workspace_lock(ws.lock_path, wait_s=lock_wait_s), Catalog(ws.catalog_path) as catalog:
+        ws.sweep()
+        context = _context(ws, config, catalog, inputs, progress or _Silent(), now)
+        results, planned = _plan_all(context, seed_paths, refresh=refresh, every_seed=not seeds)
+        results += _run_all(context, planned, jobs)
+        schedule.release_due(catalog, now)
+        live = _sync_sizes(ws, catalog)
+        feed_changed = _render(context, live, inputs.cover)
+        pings = announce(ws.root, config, catalog, feed_changed=feed_changed)
+    return PublishReport(
+        results=tuple(sorted(results, key=lambda r: r.seed)),
+        feed_path=ws.feed_path,
+        episodes_in_feed=min(len(live), config.feed.max_items),
+        episodes_archived=max(0, len(live) - config.feed.max_items),
+        pings=tuple(pings),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """The workspace files every episode of a run uses: the cover and the jingles."""
+
+    cover: Path
+    intro: Path | None
+    outro: Path | None
+
+
+def _settings(ws: Workspace, *, base_url: str | None, narrate: bool | None) -> PodcastConfig:
+    """podcast.toml with this run's overrides, and the ffmpeg it chooses."""
     config = load_config(ws.config_path)
     if base_url is not None:
         config = with_base_url(config, base_url)
     if narrate is not None:
         config = replace(config, audio=replace(config.audio, narrate=narrate))
     configure_ffmpeg(config.audio.ffmpeg, source=ws.config_path)
-    seed_paths = _seed_paths(ws, seeds)
-    cover_path = ws.root / config.image
-    if not cover_path.is_file():
+    return config
+
+
+def _check_inputs(ws: Workspace, config: PodcastConfig) -> _Inputs:
+    """The cover and the jingles podcast.toml names must exist: nothing starts without them."""
+    cover = ws.root / config.image
+    if not cover.is_file():
         raise ConfigError(
             _("{path}: podcast.image {image} does not exist").format(path=ws.config_path, image=config.image),
             hint=_("put a square 3000x3000 JPEG there (radiocast init makes a default one)"),
@@ -136,94 +172,103 @@ def publish(
                 hint=_("fix the path or remove the key"),
             )
         jingles[name] = ws.root / jingle if jingle else None
-    for problem in check_cover(cover_path):
+    for problem in check_cover(cover):
         log.warning(problem)
-    report = progress or _Silent()
-    with workspace_lock(ws.lock_path, wait_s=lock_wait_s), Catalog(ws.catalog_path) as catalog:
-        ws.sweep()
-        guid = catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url))
-        channel = Channel(config=config, podcast_guid=guid)
-        context = Context(
-            ws=ws,
-            channel=channel,
-            catalog=catalog,
-            fetcher=Fetcher(config.fetch, user_agent=f"radiocast/{__version__}"),
-            cover_jpeg=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE),
-            intro=jingles["intro"],
-            outro=jingles["outro"],
-            progress=report,
-            now=now,
-        )
-        results: list[EpisodeResult] = []
-        planned: list[_Job] = []
-        claimed: dict[str, str] = {}
-        # Planning moves or adds unreleased rows only for the seed being planned, so a seed
-        # with none now has none when its turn comes: no per-seed query for the usual case.
-        unreleased = catalog.unreleased_seeds()
-        slots = {b.seed: b for b in catalog.broadcasts()}
-        resolved_root = ws.root.resolve()
-        seen = set()
-        for path in seed_paths:
-            seed = _relative(resolved_root, path)
-            seen.add(seed)
-            try:
-                job = _plan(context, path, seed, claimed, refresh=refresh, unreleased=unreleased, slots=slots)
-                if job is not None:
-                    planned.append(job)
-            except SeedError as e:
-                catalog.record_seed_error(seed, str(e))
-                result = EpisodeResult(seed=seed, outcome=Outcome.FAILED, error=str(e))
-                report.finished(result)
-                results.append(result)
-            else:
-                catalog.clear_seed_error(seed)
-        pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="episode")
-        try:
-            results.extend(pool.map(lambda job: _run(context, job), planned))
-        except KeyboardInterrupt:
-            # Stop the downloads under way at their next chunk (their .part files stay for
-            # the next run to resume) instead of waiting for them to finish.
-            context.cancelled.set()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        if not seeds:
-            # Every seed was read: a slot whose manifest is gone goes with it.
-            for gone in slots.keys() - seen:
-                catalog.drop_broadcast(gone)
-        schedule.release_due(catalog, now)
-        live = _sync_sizes(ws, catalog)
-        on_air = broadcast.in_feed(catalog.broadcasts(), {e.guid for e in live}, now)
-        outputs = build_site(
-            channel,
-            live,
-            cover=cached_thumbnail(cover_path, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX),
-            live=[(b, broadcast.status_at(b, now).value) for b in on_air],
-        )
-        feed_name = ws.relative(ws.feed_path)
-        outputs[feed_name], archive_pages = build_feeds(channel, live, live_items(config, on_air, now))
-        outputs.update(archive_pages)
-        written = set()
-        # In path order: feeds/archive/ before the feeds/podcast.xml that links its pages.
-        for relative, data in sorted(outputs.items()):
-            path = ws.root / relative
-            try:
-                if not path.exists() or path.read_bytes() != data:
-                    # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
-                    ws.write(path, data)
-                    written.add(relative)
-                    log.debug("wrote %s", relative)
-            except OSError as e:
-                raise _write_error(ws, e, FeedError) from e
-        remove_stale(ws, archive_pages)
-        pings = announce(ws.root, config, catalog, feed_changed=feed_name in written)
-    return PublishReport(
-        results=tuple(sorted(results, key=lambda r: r.seed)),
-        feed_path=ws.feed_path,
-        episodes_in_feed=min(len(live), config.feed.max_items),
-        episodes_archived=max(0, len(live) - config.feed.max_items),
-        pings=tuple(pings),
+    return _Inputs(cover=cover, intro=jingles["intro"], outro=jingles["outro"])
+
+
+def _context(
+    ws: Workspace, config: PodcastConfig, catalog: Catalog, inputs: _Inputs, progress: Progress, now: datetime
+) -> Context:
+    guid = catalog.set_meta_once("podcast_guid", podcast_guid(config.feed_url))
+    return Context(
+        ws=ws,
+        channel=Channel(config=config, podcast_guid=guid),
+        catalog=catalog,
+        fetcher=Fetcher(config.fetch, user_agent=f"radiocast/{__version__}"),
+        cover_jpeg=cached_thumbnail(inputs.cover, ws.state_dir / THUMBNAIL_CACHE),
+        intro=inputs.intro,
+        outro=inputs.outro,
+        progress=progress,
+        now=now,
     )
+
+
+def _plan_all(
+    context: Context, seed_paths: Sequence[Path], *, refresh: bool, every_seed: bool
+) -> tuple[list[EpisodeResult], list[_Job]]:
+    """A job per seed that has work; a seed that cannot be read is its result, failed, right away."""
+    catalog = context.catalog
+    results: list[EpisodeResult] = []
+    planned: list[_Job] = []
+    claimed: dict[str, str] = {}
+    # Planning moves or adds unreleased rows only for the seed being planned, so a seed
+    # with none now has none when its turn comes: no per-seed query for the usual case.
+    unreleased = catalog.unreleased_seeds()
+    slots = {b.seed: b for b in catalog.broadcasts()}
+    resolved_root = context.ws.root.resolve()
+    seen = set()
+    for path in seed_paths:
+        seed = _relative(resolved_root, path)
+        seen.add(seed)
+        try:
+            job = _plan(context, path, seed, claimed, refresh=refresh, unreleased=unreleased, slots=slots)
+        except SeedError as e:
+            catalog.record_seed_error(seed, str(e))
+            result = EpisodeResult(seed=seed, outcome=Outcome.FAILED, error=str(e))
+            context.progress.finished(result)
+            results.append(result)
+            continue
+        catalog.clear_seed_error(seed)
+        if job is not None:
+            planned.append(job)
+    if every_seed:
+        # Every seed was read: a slot whose manifest is gone goes with it.
+        for gone in slots.keys() - seen:
+            catalog.drop_broadcast(gone)
+    return results, planned
+
+
+def _run_all(context: Context, planned: Sequence[_Job], jobs: int) -> list[EpisodeResult]:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="episode")
+    try:
+        return list(pool.map(lambda job: _run(context, job), planned))
+    except KeyboardInterrupt:
+        # Stop the downloads under way at their next chunk (their .part files stay for
+        # the next run to resume) instead of waiting for them to finish.
+        context.cancelled.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render(context: Context, live: list[Episode], cover: Path) -> bool:
+    """Write the pages, the feed and its archive pages that changed; True when the feed did."""
+    ws, channel, catalog, now = context.ws, context.channel, context.catalog, context.now
+    on_air = broadcast.in_feed(catalog.broadcasts(), {e.guid for e in live}, now)
+    outputs = build_site(
+        channel,
+        live,
+        cover=cached_thumbnail(cover, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX),
+        live=[(b, broadcast.status_at(b, now).value) for b in on_air],
+    )
+    feed_name = ws.relative(ws.feed_path)
+    outputs[feed_name], archive_pages = build_feeds(channel, live, live_items(channel.config, on_air, now))
+    outputs.update(archive_pages)
+    written = set()
+    # In path order: feeds/archive/ before the feeds/podcast.xml that links its pages.
+    for relative, data in sorted(outputs.items()):
+        path = ws.root / relative
+        try:
+            if not path.exists() or path.read_bytes() != data:
+                # Unchanged bytes keep the file's mtime, so clients' conditional GETs get 304.
+                ws.write(path, data)
+                written.add(relative)
+                log.debug("wrote %s", relative)
+        except OSError as e:
+            raise _write_error(ws, e, FeedError) from e
+    remove_stale(ws, archive_pages)
+    return feed_name in written
 
 
 def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:
