@@ -1,0 +1,72 @@
+"""Time of an unchanged `radiocast deploy` of a workspace with 1,000 published episodes.
+
+    .venv/bin/python benchmarks/deploy_unchanged.py [--episodes 1000] [--jobs 2] [--keep DIR]
+
+Builds a workspace of --episodes published episodes (benchmarks/_workspace.py, as
+publish_unchanged.py does), deploys it once to a `file://` folder target, then times a second,
+unchanged deploy, in-process (radiocast.deploy.deploy) and through the CLI in a subprocess
+(`deploy --no-check`: the online check after it is the web server's time, not deploy's), and
+checks that it uploaded nothing and left the target's files alone. References measured in the
+same run: `rsync -a --dry-run` of the same tree to the same folder (which also only compares),
+and `python -c pass` (the CLI). Goal: an unchanged deploy under 2 s for 1,000 episodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _workspace import best_of, cli_runner, published_workspace, snapshot, start_up
+
+from radiocast.deploy import deploy
+
+GOAL_S = 2.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=2, help="parallel episodes for the first (building) publish")
+    parser.add_argument("--runs", type=int, default=5, help="timed unchanged deploys (best is reported)")
+    parser.add_argument("--keep", type=Path, help="build the workspace here and keep it (reused when it exists)")
+    args = parser.parse_args()
+
+    with published_workspace(args.keep, args.episodes, jobs=args.jobs) as root, tempfile.TemporaryDirectory() as www:
+        target = Path(www).as_uri() + "/"
+        first = deploy(root, target)
+        print(f"setup: first deploy uploaded {len(first.uploaded)} files")
+        before = snapshot(Path(www), ("audio", "feeds"))
+
+        reports = []
+        in_process, in_median = best_of(args.runs, lambda: reports.append(deploy(root, target)))
+        cli, cli_median = best_of(args.runs, cli_runner("-C", str(root), "deploy", "--no-check", target))
+        # rsync compares the same tree (size and mtime, its default) and copies nothing.
+        rsync_run = lambda: subprocess.run(  # noqa: E731
+            ["rsync", "-a", "--dry-run", f"{root}/audio", f"{root}/feeds", f"{www}/"], check=True, capture_output=True
+        )
+        rsync, _ = best_of(args.runs, rsync_run)
+        python = start_up(args.runs)
+        after = snapshot(Path(www), ("audio", "feeds"))
+
+    uploaded = {name for report in reports for name in report.uploaded}
+    print(f"workspace: {first.unchanged + len(first.uploaded)} published files, {len(before)} in the target")
+    print(
+        f"unchanged deploy, in-process: {in_process:.3f} s (median {in_median:.3f} s)"
+        f" = {in_process / rsync:.1f}x `rsync -a --dry-run` ({rsync * 1000:.1f} ms)"
+    )
+    print(
+        f"unchanged deploy, CLI:        {cli:.3f} s (median {cli_median:.3f} s)"
+        f" = {cli / python:.1f}x `python -c pass` ({python * 1000:.1f} ms)"
+    )
+    untouched = before == after and not uploaded
+    print(f"unchanged deploy uploaded nothing (target's mtimes kept): {untouched}")
+    ok = untouched and max(in_process, cli) < GOAL_S
+    print(f"goal: under {GOAL_S:.0f} s for {args.episodes} episodes: {'ok' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
