@@ -90,14 +90,15 @@ def build_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
         _fill_channel(fg, channel, newest)
         for episode in items:
             _add_item(fg, config, episode)
-        xml = fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+        # feedgen's tree itself, not rss_str's bytes: _finish would only parse them back.
+        root, _doc = fg._create_rss()
     except ValueError as e:
         # feedgen's and lxml's own validation: a value we failed to clean.
         raise FeedError(
             _("feed {url}: {error}").format(url=config.feed_url, error=e),
             hint=_("report this as a radiocast bug, with the episode titles"),
         ) from e
-    return _finish(xml, has_items=bool(items), hubs=config.notify.hubs)
+    return _finish(root, has_items=bool(items), hubs=config.notify.hubs)
 
 
 def _ordered(episodes: Sequence[Episode]) -> list[Episode]:
@@ -300,18 +301,11 @@ def with_stylesheet(feed: bytes, href: str = STYLESHEET_HREF) -> bytes:
     return feed[:end] + b"\n" + instruction + feed[end:]
 
 
-def _finish(xml: bytes, *, has_items: bool, hubs: Sequence[str] = ()) -> bytes:
-    """Tidy feedgen's output: drop unused namespace declarations and, with no items, the clock.
+def _finish(root: etree._Element, *, has_items: bool, hubs: Sequence[str] = ()) -> bytes:
+    """Tidy feedgen's tree and write it: drop unused namespace declarations and, with no items, the clock.
 
     feedgen writes only the self atom:link into RSS; the WebSub hubs go right after it.
     """
-    parser = etree.XMLParser(
-        strip_cdata=False,
-        resolve_entities=False,
-        no_network=True,
-        remove_blank_text=True,
-    )
-    root = etree.fromstring(xml, parser)
     # feedgen always declares content:, which only content:encoded would use (FEED-SPEC §0).
     etree.cleanup_namespaces(root)
     # Apple asks for item HTML inside CDATA; escaped, the notes can never hold "]]>".
