@@ -161,6 +161,8 @@ def prepare(episodes: list[Episode]) -> list[tuple[Episode, Texts]]:
         description, content = episode_notes(ep)
         persons = tuple((name, s.role.value) for s in ep.speakers if (name := person_name(s)))
         author = one_line(ep.author) if ep.author else None
+        # content:encoded only when it holds more than the description.
+        content = "" if content == description else content
         out.append((ep, Texts(_title(ep.title), description, content, author, persons)))
     return out
 

@@ -217,8 +217,9 @@ def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
     if description:
         # Written as CDATA by _finish; feedgen would entity-escape it next to a content:encoded.
         fe.description(description)
-    if content:
-        # Even when it repeats the description: apps that read content:encoded first (Apple) get the notes.
+    if content and content != description:
+        # Only when it holds more: an app that finds no content:encoded shows the description's
+        # HTML (Apple, podcastparser's description_html), and every poll would fetch it twice.
         fe.content(content, type="CDATA")
     fe.enclosure(url=ep.enclosure_url, length=str(ep.size_bytes), type=ENCLOSURE_TYPE)
     # RFC 2822 with the podcast's numeric offset, e.g. +0700.
