@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 from radiocast.catalog import Catalog
 from radiocast.config import load_config
 from radiocast.deploy_rsync import RsyncTarget
-from radiocast.deploy_s3 import S3Target
 from radiocast.errors import ConfigError, DeployError
 from radiocast.files import atomic_path, write_atomic
 from radiocast.i18n import _
@@ -234,6 +233,9 @@ def open_target(target: str, ws: Workspace) -> Target | RsyncTarget:
         key = hashlib.sha256(target.encode()).hexdigest()[:16]
         return FolderTarget(Path(parts.path), state=ws.state_dir / "deploy" / f"{key}.json")
     if parts.scheme == "s3":
+        # Imported here: boto3 takes a tenth of a second to load, which every other command would pay.
+        from radiocast.deploy_s3 import S3Target
+
         return S3Target(target)
     if parts.scheme == "rsync" or (not parts.scheme and ":" in target) or target.startswith("ssh://"):
         return RsyncTarget(target)
