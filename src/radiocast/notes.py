@@ -60,13 +60,11 @@ class _Section:
     tail: str = ""
     required: bool = False  # kept whole: its bytes are set aside before anything else is placed
     frame: int = field(init=False, compare=False)  # UTF-8 bytes of head and tail
+    size: int = field(init=False, compare=False)  # UTF-8 bytes of the whole section
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frame", _size(self.head) + _size(self.tail))
-
-    @property
-    def size(self) -> int:
-        return self.frame + sum(unit.size for unit in self.units)
+        object.__setattr__(self, "size", self.frame + sum(unit.size for unit in self.units))
 
 
 def episode_notes(ep: Episode) -> tuple[str, str]:
