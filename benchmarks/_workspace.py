@@ -8,6 +8,7 @@ published once: every episode is fetched, processed, aligned and tagged, which t
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import statistics
 import subprocess
@@ -116,6 +117,14 @@ def make_workspace(root: Path, audio_url: str, count: int) -> None:
             ),
             encoding="utf-8",
         )
+
+
+def add_workspace_arguments(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """The options of a benchmark that times an unchanged run (*what*) on a built workspace."""
+    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=2, help="parallel episodes for the first (building) publish")
+    parser.add_argument("--runs", type=int, default=5, help=f"timed unchanged {what} runs (best is reported)")
+    parser.add_argument("--keep", type=Path, help="build the workspace here and keep it (reused when it exists)")
 
 
 @contextmanager

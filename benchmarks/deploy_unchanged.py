@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _workspace import best_of, cli_runner, published_workspace, snapshot, start_up
+from _workspace import add_workspace_arguments, best_of, cli_runner, published_workspace, snapshot, start_up
 
 from radiocast.deploy import deploy
 
@@ -28,10 +28,7 @@ GOAL_S = 2.0
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=1000)
-    parser.add_argument("--jobs", type=int, default=2, help="parallel episodes for the first (building) publish")
-    parser.add_argument("--runs", type=int, default=5, help="timed unchanged deploys (best is reported)")
-    parser.add_argument("--keep", type=Path, help="build the workspace here and keep it (reused when it exists)")
+    add_workspace_arguments(parser, what="deploy")
     args = parser.parse_args()
 
     with published_workspace(args.keep, args.episodes, jobs=args.jobs) as root, tempfile.TemporaryDirectory() as www:

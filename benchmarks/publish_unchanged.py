@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from _workspace import best_of, cli_runner, published_workspace, snapshot, start_up
+from _workspace import add_workspace_arguments, best_of, cli_runner, published_workspace, snapshot, start_up
 from lxml import etree
 
 from radiocast.pipeline import publish
@@ -27,10 +26,7 @@ GOAL_S = 1.0
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=1000)
-    parser.add_argument("--jobs", type=int, default=2, help="parallel episodes for the first (building) publish")
-    parser.add_argument("--runs", type=int, default=5, help="timed unchanged publishes (best is reported)")
-    parser.add_argument("--keep", type=Path, help="build the workspace here and keep it (reused when it exists)")
+    add_workspace_arguments(parser, what="publish")
     args = parser.parse_args()
 
     with published_workspace(args.keep, args.episodes, jobs=args.jobs) as root:

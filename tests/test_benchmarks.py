@@ -40,12 +40,15 @@ def test_benchmark_imports(script: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert callable(getattr(module, "main", None))
 
 
+def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCHMARK_DIR / script), *args], capture_output=True, text=True, timeout=120
+    )
+
+
 def test_publish_unchanged_smoke() -> None:
     """A tiny run end to end: real ffmpeg, a real HTTP server, two real publishes."""
-    script = BENCHMARK_DIR / "publish_unchanged.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--episodes", "3", "--runs", "1"], capture_output=True, text=True, timeout=120
-    )
+    done = run("publish_unchanged.py", "--episodes", "3", "--runs", "1")
     assert "setup: first publish of 3 episodes" in done.stdout, done.stderr
     assert "workspace: 3 published MP3s" in done.stdout
     assert "unchanged publish wrote nothing (mtimes kept): True" in done.stdout
@@ -55,12 +58,7 @@ def test_publish_unchanged_smoke() -> None:
 
 def test_deploy_unchanged_smoke() -> None:
     """A tiny run end to end: a published workspace deployed to a real folder, then again unchanged."""
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARK_DIR / "deploy_unchanged.py"), "--episodes", "3", "--runs", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run("deploy_unchanged.py", "--episodes", "3", "--runs", "1")
     assert "setup: first deploy uploaded" in done.stdout, done.stderr
     assert "unchanged deploy uploaded nothing (target's mtimes kept): True" in done.stdout
     assert re.search(r"unchanged deploy, in-process: \d+\.\d+ s .*x `rsync -a --dry-run`", done.stdout)
@@ -69,12 +67,7 @@ def test_deploy_unchanged_smoke() -> None:
 
 def test_feed_build_smoke() -> None:
     """A small run: build_feed's bytes equal lxml's own document of the same episodes, then both are timed."""
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARK_DIR / "feed_build.py"), "--episodes", "60", "--runs", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run("feed_build.py", "--episodes", "60", "--runs", "1")
     assert "60 episodes: build_feed" in done.stdout, done.stderr
     assert "identical: True" in done.stdout
     assert re.search(r"ratio \d+\.\d+x", done.stdout)
