@@ -181,3 +181,18 @@ def start_up(runs: int) -> float:
     """Best time of `python -c pass`: the floor of any CLI run."""
     best, _median = best_of(runs, lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
     return best
+
+
+def print_time(label: str, best: float, median: float, reference_name: str, reference: float) -> None:
+    """One timing line: best and median, and the best as a ratio to the run's reference."""
+    print(
+        f"{label:<30} {best:.3f} s (median {median:.3f} s)"
+        f" = {best / reference:.1f}x {reference_name} ({reference * 1000:.1f} ms)"
+    )
+
+
+def verdict(what: str, unchanged: bool, best: float, goal_s: float, episodes: int) -> int:
+    """Print whether the goal is met (nothing changed and under *goal_s*); the script's exit status."""
+    ok = unchanged and best < goal_s
+    print(f"goal: an unchanged {what} under {goal_s:.0f} s for {episodes} episodes: {'ok' if ok else 'MISSED'}")
+    return 0 if ok else 1

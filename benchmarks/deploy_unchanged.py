@@ -19,7 +19,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _workspace import add_workspace_arguments, best_of, cli_runner, published_workspace, snapshot, start_up
+from _workspace import (
+    add_workspace_arguments,
+    best_of,
+    cli_runner,
+    print_time,
+    published_workspace,
+    snapshot,
+    start_up,
+    verdict,
+)
 
 from radiocast.deploy import deploy
 
@@ -50,19 +59,11 @@ def main() -> int:
 
     uploaded = {name for report in reports for name in report.uploaded}
     print(f"workspace: {first.unchanged + len(first.uploaded)} published files, {len(before)} in the target")
-    print(
-        f"unchanged deploy, in-process: {in_process:.3f} s (median {in_median:.3f} s)"
-        f" = {in_process / rsync:.1f}x `rsync -a --dry-run` ({rsync * 1000:.1f} ms)"
-    )
-    print(
-        f"unchanged deploy, CLI:        {cli:.3f} s (median {cli_median:.3f} s)"
-        f" = {cli / python:.1f}x `python -c pass` ({python * 1000:.1f} ms)"
-    )
+    print_time("unchanged deploy, in-process:", in_process, in_median, "`rsync -a --dry-run`", rsync)
+    print_time("unchanged deploy, CLI:", cli, cli_median, "`python -c pass`", python)
     untouched = before == after and not uploaded
     print(f"unchanged deploy uploaded nothing (target's mtimes kept): {untouched}")
-    ok = untouched and max(in_process, cli) < GOAL_S
-    print(f"goal: under {GOAL_S:.0f} s for {args.episodes} episodes: {'ok' if ok else 'MISSED'}")
-    return 0 if ok else 1
+    return verdict("deploy", untouched, max(in_process, cli), GOAL_S, args.episodes)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from _workspace import add_workspace_arguments, best_of, cli_runner, published_workspace, snapshot, start_up
+from _workspace import (
+    add_workspace_arguments,
+    best_of,
+    cli_runner,
+    print_time,
+    published_workspace,
+    snapshot,
+    start_up,
+    verdict,
+)
 from lxml import etree
 
 from radiocast.pipeline import publish
@@ -40,19 +49,11 @@ def main() -> int:
 
     episodes = sum(1 for p in before if p.startswith("audio/") and p.endswith(".mp3"))
     print(f"workspace: {episodes} published MP3s, {len(before)} published files, feed {len(feed):,} B")
-    print(
-        f"unchanged publish, in-process: {in_process:.3f} s (median {in_median:.3f} s)"
-        f" = {in_process / lxml_ref:.1f}x lxml parse+serialise of the feed ({lxml_ref * 1000:.1f} ms)"
-    )
-    print(
-        f"unchanged publish, CLI:        {cli:.3f} s (median {cli_median:.3f} s)"
-        f" = {cli / python:.1f}x `python -c pass` ({python * 1000:.1f} ms)"
-    )
+    print_time("unchanged publish, in-process:", in_process, in_median, "lxml parse+serialise of the feed", lxml_ref)
+    print_time("unchanged publish, CLI:", cli, cli_median, "`python -c pass`", python)
     wrote_nothing = before == after
     print(f"unchanged publish wrote nothing (mtimes kept): {wrote_nothing}")
-    ok = wrote_nothing and max(in_process, cli) < GOAL_S
-    print(f"goal: under {GOAL_S:.0f} s for {args.episodes} episodes: {'ok' if ok else 'MISSED'}")
-    return 0 if ok else 1
+    return verdict("publish", wrote_nothing, max(in_process, cli), GOAL_S, args.episodes)
 
 
 if __name__ == "__main__":
