@@ -52,7 +52,7 @@ def test_publish_unchanged_smoke() -> None:
     assert "setup: first publish of 3 episodes" in done.stdout, done.stderr
     assert "workspace: 3 published MP3s" in done.stdout
     assert "unchanged publish wrote nothing (mtimes kept): True" in done.stdout
-    assert re.search(r"unchanged publish, in-process: \d+\.\d+ s .*x lxml", done.stdout)
+    assert re.search(r"unchanged publish, in-process: +\d+\.\d+ s .*x lxml", done.stdout)
     assert re.search(r"unchanged publish, CLI: +\d+\.\d+ s .*x `python -c pass`", done.stdout)
 
 
@@ -61,7 +61,7 @@ def test_deploy_unchanged_smoke() -> None:
     done = run("deploy_unchanged.py", "--episodes", "3", "--runs", "1")
     assert "setup: first deploy uploaded" in done.stdout, done.stderr
     assert "unchanged deploy uploaded nothing (target's mtimes kept): True" in done.stdout
-    assert re.search(r"unchanged deploy, in-process: \d+\.\d+ s .*x `rsync -a --dry-run`", done.stdout)
+    assert re.search(r"unchanged deploy, in-process: +\d+\.\d+ s .*x `rsync -a --dry-run`", done.stdout)
     assert re.search(r"unchanged deploy, CLI: +\d+\.\d+ s .*x `python -c pass`", done.stdout)
 
 
