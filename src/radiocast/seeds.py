@@ -292,7 +292,8 @@ def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
                 _("{seed}: {where}.role {role!r} is not a role").format(seed=seed, where=where, role=role),
                 hint=_('use "host" or "guest"'),
             )
-        office = one_line(str(item["office"])) if item.get("office") else None
+        # A blank office is no office, as an absent one.
+        office = one_line(str(item.get("office") or "")) or None
         speakers.append(Speaker(name=name, role=Role(role), office=office))
     return tuple(speakers)
 
