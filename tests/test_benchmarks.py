@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py"))
+BENCHMARK_DIR = Path(__file__).parents[1] / "benchmarks"
+# A leading underscore marks what the scripts share (benchmarks/_workspace.py), not a script.
+BENCHMARKS = sorted(p for p in BENCHMARK_DIR.glob("*.py") if not p.name.startswith("_"))
 
 
 def test_there_are_benchmarks() -> None:
@@ -22,11 +24,14 @@ def test_there_are_benchmarks() -> None:
         "pages",
         "publish_unchanged",
         "startup",
+        "deploy_unchanged",
+        "feed_build",
     }
 
 
 @pytest.mark.parametrize("script", BENCHMARKS, ids=lambda p: p.stem)
-def test_benchmark_imports(script: Path) -> None:
+def test_benchmark_imports(script: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(BENCHMARK_DIR))  # as `python benchmarks/x.py` has it, for _workspace
     spec = importlib.util.spec_from_file_location(f"benchmark_{script.stem}", script)
     assert spec is not None
     assert spec.loader is not None
@@ -36,14 +41,34 @@ def test_benchmark_imports(script: Path) -> None:
     assert callable(getattr(module, "main", None))
 
 
+def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCHMARK_DIR / script), *args], capture_output=True, text=True, timeout=120
+    )
+
+
 def test_publish_unchanged_smoke() -> None:
     """A tiny run end to end: real ffmpeg, a real HTTP server, two real publishes."""
-    script = Path(__file__).parents[1] / "benchmarks" / "publish_unchanged.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--episodes", "3", "--runs", "1"], capture_output=True, text=True, timeout=120
-    )
+    done = run("publish_unchanged.py", "--episodes", "3", "--runs", "1")
     assert "setup: first publish of 3 episodes" in done.stdout, done.stderr
     assert "workspace: 3 published MP3s" in done.stdout
     assert "unchanged publish wrote nothing (mtimes kept): True" in done.stdout
-    assert re.search(r"unchanged publish, in-process: \d+\.\d+ s .*x lxml", done.stdout)
+    assert re.search(r"unchanged publish, in-process: +\d+\.\d+ s .*x lxml", done.stdout)
     assert re.search(r"unchanged publish, CLI: +\d+\.\d+ s .*x `python -c pass`", done.stdout)
+
+
+def test_deploy_unchanged_smoke() -> None:
+    """A tiny run end to end: a published workspace deployed to a real folder, then again unchanged."""
+    done = run("deploy_unchanged.py", "--episodes", "3", "--runs", "1")
+    assert "setup: first deploy uploaded" in done.stdout, done.stderr
+    assert "unchanged deploy uploaded nothing (target's mtimes kept): True" in done.stdout
+    assert re.search(r"unchanged deploy, in-process: +\d+\.\d+ s .*x `rsync -a --dry-run`", done.stdout)
+    assert re.search(r"unchanged deploy, CLI: +\d+\.\d+ s .*x `python -c pass`", done.stdout)
+
+
+def test_feed_build_smoke() -> None:
+    """A small run: build_feed's bytes equal lxml's own document of the same episodes, then both are timed."""
+    done = run("feed_build.py", "--episodes", "60", "--runs", "1")
+    assert "60 episodes: build_feed" in done.stdout, done.stderr
+    assert "identical: True" in done.stdout
+    assert re.search(r"ratio \d+\.\d+x", done.stdout)

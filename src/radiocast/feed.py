@@ -113,7 +113,8 @@ def build_feed(
         fg.podcast2.live_items = list(live)
         for episode in items:
             _add_item(fg, config, episode)
-        xml = fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+        # feedgen's tree itself, not rss_str's bytes: _finish would only parse them back.
+        root, _doc = fg._create_rss()
     except ValueError as e:
         # feedgen's and lxml's own validation: a value we failed to clean.
         raise FeedError(
@@ -121,7 +122,7 @@ def build_feed(
             hint=_("report this as a radiocast bug, with the episode titles"),
         ) from e
     hubs = () if archive_url else config.notify.hubs
-    return _finish(xml, has_items=bool(items), hubs=hubs, links=links, archive_url=archive_url)
+    return _finish(root, has_items=bool(items), hubs=hubs, links=links, archive_url=archive_url)
 
 
 def live_items(config: PodcastConfig, broadcasts: Iterable[Broadcast], now: datetime) -> list[LiveItem]:
@@ -264,8 +265,9 @@ def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
     if description:
         # Written as CDATA by _finish; feedgen would entity-escape it next to a content:encoded.
         fe.description(description)
-    if content:
-        # Even when it repeats the description: apps that read content:encoded first (Apple) get the notes.
+    if content and content != description:
+        # Only when it holds more: an app that finds no content:encoded shows the description's
+        # HTML (Apple, podcastparser's description_html), and every poll would fetch it twice.
         fe.content(content, type="CDATA")
     fe.enclosure(url=ep.enclosure_url, length=str(ep.size_bytes), type=ENCLOSURE_TYPE)
     # RFC 2822 with the podcast's numeric offset, e.g. +0700.
@@ -349,25 +351,18 @@ def with_stylesheet(feed: bytes, href: str = STYLESHEET_HREF) -> bytes:
 
 
 def _finish(
-    xml: bytes,
+    root: etree._Element,
     *,
     has_items: bool,
     hubs: Sequence[str] = (),
     links: Sequence[tuple[str, str]] = (),
     archive_url: str | None = None,
 ) -> bytes:
-    """Tidy feedgen's output: drop unused namespace declarations and, with no items, the clock.
+    """Tidy feedgen's tree and write it: drop unused namespace declarations and, with no items, the clock.
 
     feedgen writes only the self atom:link into RSS; the WebSub hubs and the other *links* go
     right after it.
     """
-    parser = etree.XMLParser(
-        strip_cdata=False,
-        resolve_entities=False,
-        no_network=True,
-        remove_blank_text=True,
-    )
-    root = etree.fromstring(xml, parser)
     # feedgen always declares content:, which only content:encoded would use (FEED-SPEC §0).
     etree.cleanup_namespaces(root)
     # Apple asks for item HTML inside CDATA; escaped, the notes can never hold "]]>".

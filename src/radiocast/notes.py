@@ -11,7 +11,7 @@ import html
 import logging
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from radiocast.models import Episode, Kind, Role, Speaker
@@ -40,10 +40,15 @@ SOURCE_LABEL: Final = "Nguồn"
 _SPOTIFY_MIN_CHAPTERS: Final = 3
 
 
-@dataclass(frozen=True, slots=True)
 class _Unit:
-    html: str
-    text: str | None = None  # the plain text of a <p> that may be cut with "…" when it comes first
+    """One element of the notes, with its size in UTF-8 bytes measured once: both notes are fitted from it."""
+
+    __slots__ = ("html", "size", "text")
+
+    def __init__(self, html: str, text: str | None = None) -> None:
+        self.html = html
+        self.text = text  # the plain text of a <p> that may be cut with "…" when it comes first
+        self.size = _size(html)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,12 @@ class _Section:
     head: str = ""
     tail: str = ""
     required: bool = False  # kept whole: its bytes are set aside before anything else is placed
+    frame: int = field(init=False, compare=False)  # UTF-8 bytes of head and tail
+    size: int = field(init=False, compare=False)  # UTF-8 bytes of the whole section
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frame", _size(self.head) + _size(self.tail))
+        object.__setattr__(self, "size", self.frame + sum(unit.size for unit in self.units))
 
 
 def episode_notes(ep: Episode) -> tuple[str, str]:
@@ -160,7 +171,9 @@ def _fit(sections: Sequence[_Section], budget: int) -> str:
     very first paragraph, when too long on its own, is cut on a word and ends in "…" rather than
     leave the notes empty.
     """
-    reserved = sum(_size(_whole(s)) for s in sections if s.required)
+    if sum(s.size for s in sections) <= budget:
+        return "".join(_whole(s) for s in sections if s.units)  # the usual case: everything fits
+    reserved = sum(s.size for s in sections if s.required)
     honour_required = reserved <= budget  # else an absurd source URL: place it only if it fits
     if not honour_required:
         reserved = 0
@@ -168,30 +181,33 @@ def _fit(sections: Sequence[_Section], budget: int) -> str:
     used = 0
     for section in sections:
         if section.required and honour_required:
-            text = _whole(section)
-            reserved -= _size(text)
+            text, size = _whole(section), section.size
+            reserved -= size
         else:
-            text = _fill(section, budget - used - reserved, first=not out)
+            text, size = _fill(section, budget - used - reserved, first=not out)
             if not text:
                 continue
         out.append(text)
-        used += _size(text)
+        used += size
     return "".join(out)
 
 
-def _fill(section: _Section, room: int, *, first: bool) -> str:
-    room -= _size(section.head + section.tail)
+def _fill(section: _Section, room: int, *, first: bool) -> tuple[str, int]:
+    """The section's units from the first while they fit in *room* bytes, and its size."""
+    room -= section.frame
     kept: list[str] = []
+    used = section.frame
     for unit in section.units:
-        size = _size(unit.html)
-        if size > room:
+        if unit.size > room:
             if first and not kept and unit.text is not None and (cut := _cutone_line(unit.text, room)):
                 kept.append(cut)
+                used += _size(cut)
             log.debug("notes cut at %d units of a section", len(kept))
             break
         kept.append(unit.html)
-        room -= size
-    return section.head + "".join(kept) + section.tail if kept else ""
+        room -= unit.size
+        used += unit.size
+    return (section.head + "".join(kept) + section.tail, used) if kept else ("", 0)
 
 
 def _cutone_line(text: str, room: int) -> str | None:

@@ -27,6 +27,17 @@ def xml_safe(text: str) -> str:
 
 def one_line(text: str) -> str:
     """*text* as one line: XML-safe, NFC, every whitespace run one space, none at either end."""
+    # Most texts are already so by the time the feed is built: a few scans in C, no copies.
+    # isprintable() is False for every control, format character (U+200B, U+2060, U+FEFF),
+    # surrogate, non-character and whitespace but " ", so none of _NEVER_TEXT is there.
+    if (
+        text.isprintable()
+        and "  " not in text
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+        and unicodedata.is_normalized("NFC", text)
+    ):
+        return text
     return unicodedata.normalize("NFC", " ".join(_NEVER_TEXT.sub("", text).split()))
 
 

@@ -20,6 +20,8 @@ def public_url(url: str) -> str:
 
     A listener cannot use a station's password, and a changed password must not make a new episode.
     """
+    if "@" not in url:
+        return url  # no userinfo possible: spares the parse, once per episode and page
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url

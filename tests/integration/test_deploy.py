@@ -188,3 +188,24 @@ def test_a_scheduled_episode_is_not_sent_before_its_time(site: Station, tmp_path
     pipeline.publish(site.root, now=air)
     assert f"audio/{held}.mp3" in deploy(site.root, www.as_uri()).uploaded
     assert tree(www) == published(site)
+
+
+def test_a_changed_file_of_the_same_size_is_found_on_either_side(site: Station, tmp_path: Path) -> None:
+    # Sizes alone would miss these: the recorded MD5 is trusted only while size and mtime match.
+    www = tmp_path / "www"
+    www.mkdir()
+    deploy(site.root, www.as_uri())
+    page = site.root / "feeds" / "index.html"
+    data = page.read_bytes()
+    edited = data.replace(b"</html>", b"</HTML>")
+    assert edited != data
+    page.write_bytes(edited)
+    assert deploy(site.root, www.as_uri()).uploaded == ("feeds/index.html",)
+    assert (www / "feeds" / "index.html").read_bytes() == edited
+
+    served = www / ONE
+    audio = served.read_bytes()
+    served.write_bytes(audio[:-1] + bytes([audio[-1] ^ 0xFF]))
+    assert deploy(site.root, www.as_uri()).uploaded == (ONE,)
+    assert served.read_bytes() == audio
+    assert deploy(site.root, www.as_uri()).uploaded == ()
