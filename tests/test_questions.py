@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -264,7 +265,7 @@ def test_parse_time_accepts_what_spreadsheets_write() -> None:
         1_500,
     ]
     for bad in ("", "1:2", "abc", "-3", "1:60"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=re.escape(bad) or "^$"):
             parse_time(bad)
 
 
