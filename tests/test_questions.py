@@ -37,13 +37,13 @@ QUESTIONS = (
     HEAD
     + """
 [[chapters]]
-start = "00:00:00"
 title = "Mở đầu"
+start = "00:00:00"
 
 [[chapters]]
+asker = "Bà Trần Thị C"
 start = "00:02:10"
 title = "Bà Trần Thị C, xã Tân Thành: thủ tục cấp giấy chứng nhận quyền sử dụng đất"
-asker = "Bà Trần Thị C"
 commune = "xã Tân Thành"
 topic = "Đất đai"
 answered_by = "nguyễn văn bình"

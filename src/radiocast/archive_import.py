@@ -134,14 +134,12 @@ def import_archive(
     with workspace_lock(ws.lock_path) if not dry_run else nullcontext():
         for broadcast in plans:
             try:
-                manifest = _manifest(ws, broadcast, air_time, config.topics, inside=inside, dry_run=dry_run)
+                manifest, files = _manifest(ws, broadcast, air_time, config.topics, inside=inside, dry_run=dry_run)
             except SeedError as e:
                 problems.append(str(e))
                 continue
-            if manifest is None:
-                continue
-            manifests.append(manifest[0])
-            copied.extend(manifest[1])
+            manifests.append(manifest)
+            copied.extend(files)
     return ArchiveReport(manifests=tuple(manifests), problems=tuple(problems), copied=tuple(copied), dry_run=dry_run)
 
 
@@ -272,7 +270,7 @@ def _title(values: dict[str, str]) -> str:
 
 def _manifest(
     ws: Workspace, broadcast: _Broadcast, air_time: time, topics: Sequence[str], *, inside: bool, dry_run: bool
-) -> tuple[Manifest, list[str]] | None:
+) -> tuple[Manifest, list[str]]:
     """The manifest of *broadcast*, written unless *dry_run*, and the files copied for it."""
     path = ws.seeds_dir / f"{slugify(broadcast.recording.stem) or broadcast.recording.stem}.toml"
     seed = ws.relative(path)
@@ -301,11 +299,9 @@ def _manifest(
     text = _HEADER + tomli_w.dumps(document, multiline_strings=True)
     old = path.read_text(encoding="utf-8") if kept is not None else None
     status = Status.NEW if old is None else Status.UNCHANGED if old == text else Status.UPDATED
-    copied: list[str] = []
-    if not dry_run:
-        copied = [target for source, target in placed.items() if _copy(ws, source, target, inside=inside)]
-        if status is not Status.UNCHANGED:
-            ws.write(path, text.encode())
+    copied = [target for source, target in placed.items() if _copy(ws, source, target, inside=inside, dry_run=dry_run)]
+    if not dry_run and status is not Status.UNCHANGED:
+        ws.write(path, text.encode())
     return Manifest(seed=seed, status=status, chapters=count, text=text), copied
 
 
@@ -337,8 +333,9 @@ def _placed(ws: Workspace, source: Path, *, inside: bool) -> str:
     return f"{RECORDINGS_DIR}/{source.name}"
 
 
-def _copy(ws: Workspace, source: Path, target: str, *, inside: bool) -> bool:
-    """Copy *source* to *target* in the workspace unless it is there already; True if copied."""
+def _copy(ws: Workspace, source: Path, target: str, *, inside: bool, dry_run: bool) -> bool:
+    """Copy *source* to *target* in the workspace unless it is there already; True if copied (or,
+    in a dry run, if it would be)."""
     final = ws.root / target
     if inside:
         return False
@@ -351,8 +348,9 @@ def _copy(ws: Workspace, source: Path, target: str, *, inside: bool) -> bool:
             ),
             hint=_("move the workspace's file away, or rename the recording"),
         )
-    with atomic_path(final, staging_dir=ws.staging_dir) as tmp:
-        shutil.copyfile(source, tmp)
+    if not dry_run:
+        with atomic_path(final, staging_dir=ws.staging_dir) as tmp:
+            shutil.copyfile(source, tmp)
     return True
 
 

@@ -243,3 +243,24 @@ def test_a_spreadsheet_that_cannot_be_read_changes_nothing(station: Station, csv
     assert result.exit_code == 2
     assert re.search(message, result.stderr)
     assert files(station.root / "seeds") == {}
+
+
+def test_a_different_file_already_in_recordings_is_never_overwritten(
+    station: Station, mp3_factory: Callable[..., Path]
+) -> None:
+    folder = station.root.parent / "luu-tru"
+    folder.mkdir()
+    mp3_factory(folder / "2019-05-25.mp3", seconds=3)
+    mp3_factory(folder / "2019-06-29.mp3", seconds=3)
+    theirs = station.root / "recordings" / "2019-05-25.mp3"
+    theirs.parent.mkdir()
+    theirs.write_bytes(b"the station's own file")
+    csv = folder / "cau-hoi.csv"
+    csv.write_text("date,time,question\n2019-05-25,1,Sổ đỏ\n2019-06-29,1,Đường\n", encoding="utf-8")
+    archive = Archive(folder=folder, csv=csv, good=(), bad={})
+    for extra in (("--dry-run",), ()):
+        result = import_archive(station.root, archive, *extra)
+        assert result.exit_code == 1
+        assert "recordings/2019-05-25.mp3 exists and differs from" in result.stderr
+    assert theirs.read_bytes() == b"the station's own file"
+    assert sorted(p.name for p in (station.root / "seeds").iterdir()) == ["2019-06-29.toml"]
