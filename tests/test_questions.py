@@ -8,13 +8,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from radiocast.config import parse_config
 from radiocast.errors import ConfigError, SeedError
 from radiocast.models import DEFAULT_TOPICS, Chapter, Episode, Kind, Question, Role, Speaker
 from radiocast.notes import MAX_DESCRIPTION_BYTES, QUESTIONS_HEADING, episode_notes
 from radiocast.seeds import read_manifest
-from radiocast.text import parse_time
+from radiocast.text import clock, parse_time
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SEED = "seeds/ky-86.toml"
@@ -324,3 +326,9 @@ def test_many_questions_keep_the_description_within_apples_limit() -> None:
     description, content = episode_notes(episode(chapters))
     assert len(description.encode()) <= MAX_DESCRIPTION_BYTES < len(content.encode())
     assert content.count("trả lời: Nguyễn Văn Bình") == 40
+
+
+@given(st.integers(min_value=0, max_value=100 * 3_600_000 - 1))
+def test_parse_time_reads_back_every_time_radiocast_writes(ms: int) -> None:
+    assert parse_time(clock(ms, fraction=".")) == ms
+    assert parse_time(f"{ms / 1000:.3f}".replace(".", ",")) == ms
