@@ -119,7 +119,7 @@ def import_archive(
         table = read_table(questions, wanted=COLUMNS, required=("date", "start", "question"))
     except TableError as e:
         raise ConfigError(f"{shown}: {e}", hint=_("README: import-archive lists the columns")) from e
-    reader = _Reader(folder, table, shown, config.topics)
+    reader = _Reader(folder, table, config.topics)
     problems: list[str] = []
     for row in table.rows:
         try:
@@ -146,10 +146,9 @@ def import_archive(
 class _Reader:
     """The rows, checked one by one and gathered by recording."""
 
-    def __init__(self, folder: Path, table: Table, shown: str, topics: Sequence[str]) -> None:
+    def __init__(self, folder: Path, table: Table, topics: Sequence[str]) -> None:
         self.folder = folder
         self.table = table
-        self.shown = shown
         self.topics = topics
         self.files = {
             p.name: p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in RECORDING_SUFFIXES
