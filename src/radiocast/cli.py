@@ -489,6 +489,79 @@ def import_command(obj: dict[str, Any], feed: str, feed_url: str | None, dry_run
 
 
 @cli.command(
+    "import-archive",
+    help=N_("""\
+Turn a folder of old recordings and a spreadsheet of their questions into manifests.
+
+DIRECTORY holds the recordings (WAV, MP3 or M4A), named by broadcast date
+(2019-05-25.mp3) or named in the spreadsheet's recording column. QUESTIONS is
+the spreadsheet saved as CSV (UTF-8, comma or semicolon), one question a row:
+date, time, asker, commune, question, answered_by, office, topic. Each broadcast
+becomes seeds/<recording's name>.toml; recordings outside the workspace are
+copied into recordings/. Each bad row is one line naming its line and column; the
+good rows still import. Running it again rewrites the same manifests.
+
+\b
+Example:
+  radiocast import-archive ~/luu-tru --questions ~/luu-tru/cau-hoi.csv --dry-run
+  radiocast import-archive ~/luu-tru --questions ~/luu-tru/cau-hoi.csv && radiocast publish
+"""),
+)
+@click.argument("directory", type=PathType(exists=True, file_okay=False, path_type=Path))
+@option(
+    "--questions",
+    required=True,
+    type=PathType(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE.csv",
+    help=N_("The spreadsheet of questions, saved as CSV."),
+)
+@option(
+    "--air-time",
+    metavar="HH:MM",
+    default="08:00",
+    show_default=True,
+    help=N_("The programme's usual start, local time: each episode's date is its broadcast day at this time."),
+)
+@option("--dry-run", is_flag=True, help=N_("Print the manifests that would be written; write nothing."))
+@click.pass_obj
+def import_archive_command(obj: dict[str, Any], directory: Path, questions: Path, air_time: str, dry_run: bool) -> None:
+    from datetime import time
+
+    from radiocast import archive_import
+    from radiocast.console import error_line
+
+    try:
+        at = time.fromisoformat(air_time)
+    except ValueError:
+        raise click.BadParameter(_("{value!r} is not HH:MM").format(value=air_time), param_hint="--air-time") from None
+    report = archive_import.import_archive(obj["root"], directory, questions, dry_run=dry_run, air_time=at)
+    for manifest in report.manifests:
+        if dry_run:
+            click.echo(f"# {manifest.seed} ({_(manifest.status.value)})\n{manifest.text}")
+        else:
+            click.echo(f"{manifest.seed}\t{_(manifest.status.value)}\t{manifest.chapters}")
+    for problem in report.problems:
+        click.echo(error_line(problem), err=True)
+    counts = {status: sum(m.status is status for m in report.manifests) for status in archive_import.Status}
+    summary = (
+        _("dry run: {new} manifests to write, {updated} to update, {unchanged} unchanged; {problems} problems")
+        if dry_run
+        else _("{new} manifests written, {updated} updated, {unchanged} unchanged; {problems} problems")
+    )
+    click.echo(
+        summary.format(
+            new=counts[archive_import.Status.NEW],
+            updated=counts[archive_import.Status.UPDATED],
+            unchanged=counts[archive_import.Status.UNCHANGED],
+            problems=len(report.problems),
+        ),
+        err=True,
+    )
+    if report.problems:
+        raise click.exceptions.Exit(ExitCode.EPISODES_FAILED)
+
+
+@cli.command(
     "check",
     help=N_("""\
 The publish gate: the feed, every episode's MP3 and tags, the sidecars and the artwork.

@@ -117,6 +117,7 @@ _PODCAST_KEYS: dict[str, type | tuple[type, ...]] = {
     "location": str,
     "country": str,
     "new_feed_url": str,
+    "topics": list,
 }
 _REQUIRED = ("title", "description", "author", "owner_name", "owner_email", "base_url", "image", "categories")
 _AUDIO_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -239,6 +240,8 @@ def parse_config(data: dict[str, Any], *, source: Path) -> PodcastConfig:
     config = replace(
         config, update_frequency=rrule, update_frequency_text=freq_text, location=location, country=country
     )
+    if "topics" in podcast:
+        config = replace(config, topics=_topics(podcast["topics"], source))
     if "new_feed_url" in text:
         config = replace(config, new_feed_url=_new_feed_url(text["new_feed_url"], config.feed_url, source))
     if "audio" in data:
@@ -276,6 +279,22 @@ def _parse_feed(table: dict[str, Any], source: Path) -> FeedSettings:
             hint=_("use 300 (Apple lists at most 300 episodes of a feed)"),
         )
     return settings
+
+
+def _topics(value: list[Any], source: Path) -> tuple[str, ...]:
+    """podcast.topics: distinct one-line texts, NFC (an empty list allows no topic at all)."""
+    topics: list[str] = []
+    for item in value:
+        topic = one_line(_text(item)) if isinstance(item, str) else ""
+        if not topic or topic.casefold() in (t.casefold() for t in topics):
+            raise ConfigError(
+                _("{source}: podcast.topics entry {item!r} is empty, not a string or listed twice").format(
+                    source=source, item=item
+                ),
+                hint=_('e.g. topics = ["đất đai", "thủ tục hành chính", "giao thông"]'),
+            )
+        topics.append(topic)
+    return tuple(topics)
 
 
 def _parse_notify(table: dict[str, Any], source: Path) -> NotifySettings:

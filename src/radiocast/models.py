@@ -60,6 +60,16 @@ class FetchSettings:
 
 PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
 
+# What the citizens ask about, as the district's reports group it: a chapter's question names one.
+DEFAULT_TOPICS: tuple[str, ...] = (
+    "đất đai",
+    "thủ tục hành chính",
+    "giao thông",
+    "an sinh xã hội",
+    "nước sạch",
+    "nông nghiệp",
+)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotifySettings:
@@ -106,6 +116,8 @@ class PodcastConfig:
     country: str | None = None
     # Where the feed has moved (itunes:new-feed-url), while the old URL also answers 301 there.
     new_feed_url: str | None = None
+    # The controlled list a chapter's question topic is checked against (podcast.topics).
+    topics: tuple[str, ...] = DEFAULT_TOPICS
     audio: AudioSettings = field(default_factory=AudioSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from radiocast.models import Episode, Kind, Role, Speaker
+from radiocast.models import Episode, Kind, Question, Role, Speaker
 from radiocast.text import clock, one_line, xml_safe
 from radiocast.urls import public_url
 
@@ -35,6 +35,8 @@ MACHINE_READ_NOTE: Final = "Bản đọc bằng giọng máy."
 HOSTS_HEADING: Final = "Người dẫn chương trình"
 GUESTS_HEADING: Final = "Khách mời"
 CHAPTERS_HEADING: Final = "Mục lục"
+QUESTIONS_HEADING: Final = "Câu hỏi của người dân"
+ANSWERED_BY_LABEL: Final = "trả lời"
 SOURCE_LABEL: Final = "Nguồn"
 # Spotify turns description timestamps into chapters only from 3 lines, the first at 00:00 (FEED-SPEC §3).
 _SPOTIFY_MIN_CHAPTERS: Final = 3
@@ -71,7 +73,7 @@ def episode_notes(ep: Episode) -> tuple[str, str]:
     """Return the episode's notes as (description, content:encoded) HTML.
 
     In order: the summary (an article's lead), the machine-voice note, hosts, guests, chapters
-    with their times, the body paragraphs, the source link (articles). Only tags Apple renders,
+    with their times, the citizens' questions (who asked, from where, who answered), the body paragraphs, the source link (articles). Only tags Apple renders,
     every text escaped. The description fits in 4000 UTF-8 bytes and writes the chapters as
     "HH:MM:SS title" lines when Spotify would take them for chapters; content:encoded keeps
     everything up to 64 KB, the chapters as a numbered list.
@@ -89,6 +91,12 @@ def episode_notes(ep: Episode) -> tuple[str, str]:
     if ep.kind is Kind.ARTICLE and (source := _source(ep)):
         tail.append(_Section(units=(_Unit(source),), required=True))
     for_description, for_content = _chapter_sections(ep)
+    questions = _list_section(
+        QUESTIONS_HEADING,
+        [f"{clock(c.start_ms)} — {line}" for c in ep.chapters if c.question and (line := question_line(c.question))],
+        "ul",
+    )
+    for_description, for_content = [*for_description, *questions], [*for_content, *questions]
     return (
         _fit([*head, *for_description, *tail], MAX_DESCRIPTION_BYTES),
         _fit([*head, *for_content, *tail], MAX_CONTENT_BYTES),
@@ -108,6 +116,17 @@ def person_name(speaker: Speaker) -> str:
     if office and len(name) + len(" (…)") <= MAX_PERSON_CHARS:
         return f"{name} ({shorten(office, lambda s: len(name) + len(s) + 3 <= MAX_PERSON_CHARS)})"
     return shorten(name, lambda s: len(s) <= MAX_PERSON_CHARS)
+
+
+def question_line(question: Question) -> str:
+    """ "Trần Thị C, xã Tân Thành (đất đai); trả lời: Nguyễn Văn Bình": who asked, where, on what, who answered."""
+    asked = ", ".join(part for part in (one_line(question.asker or ""), one_line(question.commune or "")) if part)
+    if topic := one_line(question.topic or ""):
+        asked = f"{asked} ({topic})" if asked else topic
+    if answered_by := one_line(question.answered_by or ""):
+        answer = f"{ANSWERED_BY_LABEL}: {answered_by}"
+        return f"{asked}; {answer}" if asked else answer[0].upper() + answer[1:]
+    return asked
 
 
 def _p(text: str) -> str:

@@ -310,7 +310,7 @@ def read_source(ws: Workspace, path: Path, seed: str, config: PodcastConfig) -> 
             source_site=article.source_site,
         )
     if suffix in MANIFEST_SUFFIXES:
-        recording = read_manifest(path, seed=seed, root=ws.root, tz=tz)
+        recording = read_manifest(path, seed=seed, root=ws.root, tz=tz, topics=config.topics)
         return Source(
             seed=seed,
             kind=Kind.RECORDING,

@@ -6,7 +6,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -254,7 +254,7 @@ def _published_chapters(source: Source, offset_ms: int, duration_ms: int, *, lan
                 ),
                 hint=_("fix the chapter's start time or the audio file"),
             )
-        chapters.append(Chapter(start_ms=start, title=chapter.title))
+        chapters.append(replace(chapter, start_ms=start))
     if chapters and offset_ms > 0:
         # The jingle before the first question: a chapter of its own lets listeners skip it,
         # and Spotify reads chapter timestamps only when the first is at 00:00.

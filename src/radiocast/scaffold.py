@@ -11,6 +11,7 @@ from radiocast.cover import render_cover
 from radiocast.errors import ConfigError
 from radiocast.files import write_atomic
 from radiocast.i18n import _
+from radiocast.models import DEFAULT_TOPICS
 from radiocast.workspace import Workspace
 
 GITIGNORE = """\
@@ -50,6 +51,7 @@ def create_workspace(
             "categories": ["News/Daily News", "Government"],
             "explicit": False,
             "timezone": "Asia/Ho_Chi_Minh",
+            "topics": list(DEFAULT_TOPICS),
         },
     }
     # Validate before writing anything, so a bad --email or --base-url leaves no half workspace.

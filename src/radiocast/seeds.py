@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from radiocast.chapter_files import read_chapter_file
 from radiocast.errors import SeedError
 from radiocast.i18n import N_, _
-from radiocast.models import Article, Chapter, LiveSlot, Recording, Role, Speaker
-from radiocast.text import block, one_line
+from radiocast.models import DEFAULT_TOPICS, Article, Chapter, LiveSlot, Recording, Role, Speaker
+from radiocast.questions import QUESTION_FIELDS, QuestionError, make_question
+from radiocast.text import block, one_line, parse_clock
 from radiocast.text import lines as text_lines
 from radiocast.urls import redact_url
 
@@ -158,15 +161,17 @@ _MANIFEST_KEYS = {
     "live",
 }
 _LIVE_KEYS = {"start", "end", "stream", "type"}
+_CHAPTER_KEYS = ("start", "title", *QUESTION_FIELDS)
 # Local time "YYYY-MM-DD HH:MM", or an instant with seconds and a UTC offset, as an imported
 # feed's RFC 2822 pubDate becomes: "2019-03-02 18:30:05+07:00", "…T11:30:05Z".
 _MANIFEST_DATE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$", re.IGNORECASE
 )
-_CLOCK = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:\.(\d{1,3}))?$")
 
 
-def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recording:
+def read_manifest(
+    path: Path, *, seed: str, root: Path, tz: ZoneInfo, topics: Sequence[str] = DEFAULT_TOPICS
+) -> Recording:
     """Parse an episode manifest; every error names the file and the field."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
@@ -214,19 +219,10 @@ def read_manifest(path: Path, *, seed: str, root: Path, tz: ZoneInfo) -> Recordi
         episode=_positive(data, "episode", seed),
         season=_positive(data, "season", seed),
         transcript=transcript,
-        speakers=_speakers(data.get("speakers", []), seed),
-        chapters=_chapters(data.get("chapters", []), seed),
+        speakers=(speakers := _speakers(data.get("speakers", []), seed)),
+        chapters=_manifest_chapters(data.get("chapters", []), seed, root, topics, speakers),
         live=live,
     )
-
-
-def parse_clock(value: str) -> int:
-    """'HH:MM:SS[.mmm]' or 'MM:SS' → milliseconds; ValueError if malformed."""
-    match = _CLOCK.match(value.strip())
-    if not match:
-        raise ValueError(value)
-    hours, minutes, seconds, millis = match.groups()
-    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int((millis or "0").ljust(3, "0"))
 
 
 def _field(
@@ -377,9 +373,22 @@ def _speakers(value: object, seed: str) -> tuple[Speaker, ...]:
     return tuple(speakers)
 
 
-def _chapters(value: object, seed: str) -> tuple[Chapter, ...]:
+def _manifest_chapters(
+    value: object, seed: str, root: Path, topics: Sequence[str], speakers: Sequence[Speaker]
+) -> tuple[Chapter, ...]:
+    """[[chapters]] tables, or the path of a file with the chapters (Audacity labels or a CSV)."""
+    if isinstance(value, str):
+        path = _inside(value, "chapters", seed, root)
+        return read_chapter_file(root, path, seed=seed, topics=topics, speakers=speakers)
+    return _chapters(value, seed, topics, speakers)
+
+
+def _chapters(value: object, seed: str, topics: Sequence[str], speakers: Sequence[Speaker]) -> tuple[Chapter, ...]:
     if not isinstance(value, list):
-        raise SeedError(_("{seed}: chapters must be a list of [[chapters]] tables").format(seed=seed))
+        raise SeedError(
+            _("{seed}: chapters must be a list of [[chapters]] tables or a file's path").format(seed=seed),
+            hint=_('e.g. chapters = "recordings/2021-12-25.txt" (Audacity labels or a CSV)'),
+        )
     chapters: list[Chapter] = []
     for i, item in enumerate(value, start=1):
         where = f"chapters[{i}]"
@@ -387,11 +396,11 @@ def _chapters(value: object, seed: str) -> tuple[Chapter, ...]:
             raise SeedError(
                 _("{seed}: {where}.start is missing").format(seed=seed, where=where), hint=_('write start = "HH:MM:SS"')
             )
-        extra = sorted(set(item) - {"start", "title"})
+        extra = sorted(set(item).difference(_CHAPTER_KEYS))
         if extra:
             raise SeedError(
                 _("{seed}: {where}: unknown field {extra!r}").format(seed=seed, where=where, extra=extra[0]),
-                hint=_("valid: start, title"),
+                hint=_("valid: {fields}").format(fields=", ".join(_CHAPTER_KEYS)),
             )
         try:
             start_ms = parse_clock(item["start"])
@@ -411,5 +420,15 @@ def _chapters(value: object, seed: str) -> tuple[Chapter, ...]:
                 ),
                 hint=_("list chapters in time order"),
             )
-        chapters.append(Chapter(start_ms=start_ms, title=title))
+        fields = {key: _field(item, key, str, seed, where=f"{where}.{key}") for key in QUESTION_FIELDS}
+        try:
+            question = make_question(fields, topics=topics, speakers=speakers)
+        except QuestionError as e:
+            raise SeedError(
+                _("{seed}: {where} ({title}).{field}: {problem}").format(
+                    seed=seed, where=where, title=title, field=e.field, problem=e.message
+                ),
+                hint=e.hint,
+            ) from None
+        chapters.append(Chapter(start_ms=start_ms, title=title, question=question))
     return tuple(chapters)

@@ -27,7 +27,14 @@ from radiocast import __version__
 from radiocast.feed import STYLESHEET_HREF
 from radiocast.i18n import _
 from radiocast.models import Broadcast, Channel, Episode, Kind, Role
-from radiocast.notes import CHAPTERS_HEADING, GUESTS_HEADING, HOSTS_HEADING, MACHINE_READ_NOTE, SOURCE_LABEL
+from radiocast.notes import (
+    CHAPTERS_HEADING,
+    GUESTS_HEADING,
+    HOSTS_HEADING,
+    MACHINE_READ_NOTE,
+    SOURCE_LABEL,
+    question_line,
+)
 from radiocast.text import clock
 from radiocast.urls import public_url
 from radiocast.workspace import FEEDS_DIR, episode_page_path, index_page_path
@@ -184,6 +191,7 @@ class _Chapter:
     start: str  # seconds, for #t= and data-start
     clock: str
     title: str
+    question: str = ""  # who asked, from where, who answered (notes.question_line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +317,12 @@ def _episode_view(channel: Channel, ep: Episode) -> _EpisodeView:
         excerpt=_excerpt(summary or " ".join(body[:1]), EXCERPT_CHARS),
         machine_read=MACHINE_READ_NOTE if ep.machine_read else None,
         chapters=tuple(
-            _Chapter(start=_seconds(c.start_ms), clock=clock(c.start_ms), title=title)
+            _Chapter(
+                start=_seconds(c.start_ms),
+                clock=clock(c.start_ms),
+                title=title,
+                question=question_line(c.question) if c.question else "",
+            )
             for c in sorted(ep.chapters, key=lambda c: c.start_ms)
             if (title := _line(c.title))
         ),

@@ -14,6 +14,9 @@ import re
 import unicodedata
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CLOCK = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:\.(\d{1,3}))?$")
+# Seconds as a spreadsheet or Audacity writes them, with a decimal point or a decimal comma.
+_SECONDS = re.compile(r"^(\d+)(?:[.,](\d+))?$")
 _NEVER_TEXT = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\u200b\u2060\ufeff]")
 # The whitespace XML 1.0 has no Char for; it stays whitespace.
 _XML_ILLEGAL_SPACE = re.compile("[\x0b\x0c\x1c-\x1f]")
@@ -41,9 +44,14 @@ def one_line(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(_NEVER_TEXT.sub("", text).split()))
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of *text* as an editor shows them, as they are (tabs kept)."""
+    return _LINE_BREAK.split(text)
+
+
 def lines(text: str) -> list[str]:
     """The lines of *text* as an editor shows them, each one `one_line`."""
-    return [one_line(line) for line in _LINE_BREAK.split(text)]
+    return [one_line(line) for line in split_lines(text)]
 
 
 def block(text: str) -> str:
@@ -60,3 +68,25 @@ def clock(ms: int, *, fraction: str | None = None) -> str:
     seconds, millis = divmod(abs(ms), 1000)
     text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     return f"{text}{fraction}{millis:03d}" if fraction is not None else text
+
+
+def parse_clock(value: str) -> int:
+    """'HH:MM:SS[.mmm]' or 'MM:SS' → milliseconds; ValueError if malformed."""
+    match = _CLOCK.match(value.strip())
+    if not match:
+        raise ValueError(value)
+    hours, minutes, seconds, millis = match.groups()
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int((millis or "0").ljust(3, "0"))
+
+
+def parse_time(value: str) -> int:
+    """A time into a recording as people write it: H:MM:SS, MM:SS or seconds ("754", "12.5", "12,5") → ms.
+
+    >>> parse_time("1:02:03"), parse_time("02:03"), parse_time("12,5")
+    (3723000, 123000, 12500)
+    """
+    match = _SECONDS.match(value.strip())
+    if match is None:
+        return parse_clock(value)
+    whole, fraction = match.groups()
+    return int(whole) * 1000 + round(float(f"0.{fraction or 0}") * 1000)
