@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: podcast test lint
+.PHONY: podcast test lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,15 @@ test: lint
 	else \
 		echo "No ffmpeg on PATH: the audio tests under the system ffmpeg are skipped (apt install ffmpeg to run them)"; \
 	fi
+
+# Every benchmark in turn (a few minutes each, the first publish/deploy ones longer); each prints its
+# numbers against a reference measured in the same run and exits 1 when it misses its goal. All run
+# even when one misses; the target fails if any did.
+BENCHMARKS := startup fetch_throughput audio_processing alignment narration pages publish_unchanged \
+	deploy_unchanged feed_build
+bench: $(VENV)/.installed
+	@failed=""; for b in $(BENCHMARKS); do \
+		echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || failed="$$failed $$b"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "goals missed:$$failed"; exit 1; fi
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,9 +28,10 @@ from radiocast.speech import SENTENCE_PAUSE_MS, synthesize, write_wav
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_8d475bc5d7e1daab.txt"
+GOAL_MEDIAN_S = 0.5
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("seed", nargs="?", type=Path, default=SEED)
     parser.add_argument("--rate", type=int, default=160, help="speech rate, words per minute")
@@ -71,7 +73,10 @@ def main() -> None:
     print(f"start error: median {np.median(errors):.3f} s, max {errors.max():.3f} s (goal: median <= 0.5 s)")
     print(f"sentences off by more than 0.5 s: {int((errors > 0.5).sum())}")
     print(f"decode {decoded - started:.3f} s, align {aligned - decoded:.3f} s")
+    ok = float(np.median(errors)) <= GOAL_MEDIAN_S
+    print(f"goal: median start error at most {GOAL_MEDIAN_S} s: {'ok' if ok else 'MISSED'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

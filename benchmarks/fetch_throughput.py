@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 MIB = 1024 * 1024
+GOAL_RATIO = 0.9
+GOAL_RSS_MB = 60
 
 
 class _FileHandler(BaseHTTPRequestHandler):
@@ -135,7 +137,7 @@ def run_radiocast(url: str, dest: Path, size_mb: int) -> tuple[Run, str]:
     return Run(seconds=result["seconds"], cpu=result["cpu"], peak_rss_mib=usage.ru_maxrss / 1024), result["sha256"]
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=200, help="file size in MiB (default 200)")
     parser.add_argument("--runs", type=int, default=3, help="downloads per client; the best counts (default 3)")
@@ -144,10 +146,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
-        return
+        return 0
     if args.fetch:
         fetch(args.fetch[0], Path(args.fetch[1]), args.size_mb)
-        return
+        return 0
     if shutil.which("curl") is None:
         raise SystemExit("this benchmark needs curl (apt install curl)")
 
@@ -193,9 +195,13 @@ def main() -> None:
         median = statistics.median(c.seconds for c in curl_runs) / statistics.median(r.seconds for r in radiocast_runs)
         print(f"ratio:     {radiocast_mibps / curl_mibps:7.2f}  radiocast/curl throughput, best runs (goal >= 0.9)")
         print(f"           {median:7.2f}  the same from the median runs (a busy machine makes both noisy)")
+        peak = max(r.peak_rss_mib for r in radiocast_runs)
+        print(f"peak RSS:  {peak:7.1f} MiB  radiocast's child process (goal < 60 MB)")
+        ok = radiocast_mibps / curl_mibps >= GOAL_RATIO and peak < GOAL_RSS_MB
         print(
-            f"peak RSS:  {max(r.peak_rss_mib for r in radiocast_runs):7.1f} MiB  radiocast's child process (goal < 60 MB)"
+            f"goal: at least {GOAL_RATIO} of curl's throughput and under {GOAL_RSS_MB} MB: {'ok' if ok else 'MISSED'}"
         )
+        return 0 if ok else 1
     finally:
         if server is not None:
             server.terminate()
@@ -204,4 +210,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,6 +9,7 @@ Usage: .venv/bin/python benchmarks/narration.py [SEED] [--repeat N] [--rate WPM]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from radiocast.speech import Synthesis, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_8d475bc5d7e1daab.txt"
+GOAL_FACTOR = 100
 
 
 def narrate(paragraphs: list[str], rate_wpm: int) -> Synthesis:
@@ -26,7 +28,7 @@ def narrate(paragraphs: list[str], rate_wpm: int) -> Synthesis:
     return synthesize([speakable(s) for s in text.sentences], paragraph_breaks=text.paragraph_breaks, rate_wpm=rate_wpm)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("seed", nargs="?", type=Path, default=SEED)
     parser.add_argument("--repeat", type=int, default=5, help="runs to time (the best is reported)")
@@ -49,7 +51,10 @@ def main() -> None:
     print(f"speech produced: {speech_s:.1f} s")
     print(f"work: {work_s:.3f} s (best of {args.repeat}; first run with engine start-up {first:.3f} s)")
     print(f"real-time factor: {speech_s / work_s:.0f}x (first run {speech_s / first:.0f}x; goal >= 100)")
+    ok = speech_s / work_s >= GOAL_FACTOR
+    print(f"goal: a real-time factor of at least {GOAL_FACTOR}: {'ok' if ok else 'MISSED'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

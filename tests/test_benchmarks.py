@@ -39,6 +39,15 @@ def test_benchmark_imports(script: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)  # runs only definitions: each script's work is behind __main__
     assert callable(getattr(module, "main", None))
+    # Its exit code says whether the goal was met (make bench relies on it).
+    assert module.main.__annotations__["return"] == "int"
+    assert "sys.exit(main())" in script.read_text(encoding="utf-8")
+
+
+def test_make_bench_runs_every_benchmark() -> None:
+    makefile = (BENCHMARK_DIR.parent / "Makefile").read_text(encoding="utf-8")
+    listed = set(makefile.split("BENCHMARKS :=", 1)[1].split("\nbench:", 1)[0].replace("\\", " ").split())
+    assert listed == {p.stem for p in BENCHMARKS} - {"reliability"}
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
