@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -60,16 +61,24 @@ def test_schema_version_and_strict_tables(tmp_path: Path) -> None:
 
 def test_identity_is_frozen_once_live(tmp_path: Path) -> None:
     with Catalog(tmp_path / "c.sqlite3") as catalog:
-        catalog.add(episode())
-        catalog.update("g1", slug="new-slug")  # not yet live: allowed
-        catalog.update("g1", live_since=datetime.now(UTC), state=EpisodeState.PUBLISHED)
+        first = episode()
+        catalog.add(first)
+        renamed = catalog.save(replace(first, slug="new-slug"))  # not yet live: allowed
+        live = catalog.save(replace(renamed, live_since=datetime.now(UTC), state=EpisodeState.PUBLISHED))
         with pytest.raises(ValueError, match="identity"):
-            catalog.update("g1", enclosure_url="http://elsewhere/x.mp3")
-        updated = catalog.update("g1", title="Tiêu đề đã sửa")
-        assert updated.title == "Tiêu đề đã sửa"
-        assert updated.slug == "new-slug"
+            catalog.save(replace(live, enclosure_url="http://elsewhere/x.mp3"))
+        catalog.save(replace(live, title="Tiêu đề đã sửa"))
+        stored = catalog.episode("g1")
+        assert stored is not None
+        assert stored.title == "Tiêu đề đã sửa"
+        assert stored.slug == "new-slug"
         catalog.remove_unreleased("g1")
         assert catalog.episode("g1") is not None
+
+
+def test_saving_an_episode_that_is_not_there_is_a_catalog_error(tmp_path: Path) -> None:
+    with Catalog(tmp_path / "c.sqlite3") as catalog, pytest.raises(CatalogError, match="no episode g1"):
+        catalog.save(episode())
 
 
 def test_duplicate_slug_is_refused(tmp_path: Path) -> None:

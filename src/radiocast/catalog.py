@@ -221,27 +221,26 @@ class Catalog:
                 tuple(row.values()),
             )
 
-    def update(self, guid: str, **changes: Any) -> Episode:
-        """Change mutable fields of one episode; identity fields are refused once it is live."""
-        current = self.episode(guid)
+    def save(self, episode: Episode) -> Episode:
+        """Write *episode* over its row and return it; its identity may change only while it was never live.
+
+        Callers change what they mean with ``dataclasses.replace(episode, …)``, which mypy checks.
+        """
+        current = self.episode(episode.guid)
         if current is None:
-            raise CatalogError(_("{path}: no episode {guid}").format(path=self.path, guid=guid))
-        unknown = set(changes) - set(_COLUMNS)
-        if unknown:
-            raise ValueError(f"not episode fields: {sorted(unknown)}")
-        frozen = IDENTITY & {k for k, v in changes.items() if getattr(current, k) != v}
+            raise CatalogError(_("{path}: no episode {guid}").format(path=self.path, guid=episode.guid))
+        frozen = sorted(name for name in IDENTITY if getattr(current, name) != getattr(episode, name))
         if frozen and current.live_since is not None:
-            raise ValueError(f"identity of a live episode cannot change: {sorted(frozen)}")
-        updated = Episode(**{**{c: getattr(current, c) for c in _COLUMNS}, **changes})
-        row = _row(updated)
+            raise ValueError(f"identity of a live episode cannot change: {frozen}")
+        row = _row(episode)
         with self.transaction() as db:
             written = db.execute(
                 f"UPDATE episodes SET {', '.join(f'{k} = ?' for k in row)} WHERE guid = ?",  # noqa: S608 - column names are ours
-                (*row.values(), guid),
+                (*row.values(), episode.guid),
             ).rowcount
         if not written:  # removed between the read above and this write: they take the lock apart
-            raise CatalogError(_("{path}: episode {guid} vanished").format(path=self.path, guid=guid))
-        return updated
+            raise CatalogError(_("{path}: episode {guid} vanished").format(path=self.path, guid=episode.guid))
+        return episode
 
     def remove_unreleased(self, guid: str) -> None:
         """Forget an episode that never went live (its identity was never published)."""

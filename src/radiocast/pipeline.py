@@ -390,36 +390,30 @@ def _plan(
             catalog.remove_unreleased(stale.guid)
     if waiting:
         return None
-    metadata: dict[str, object] = {
-        "seed": seed,
-        "title": source.title,
-        "summary": source.summary,
-        "body": source.body,
-        "author": source.author,
-        "kind": source.kind,
-        "episode_number": source.episode_number,
-        "season": source.season,
-        "speakers": source.speakers,
-        "source_site": source.source_site,
-    }
     episode = catalog.episode(guid)
     if episode is None:
         slug = _unique_slug(catalog, source.title, source.published)
-        episode = Episode(
-            guid=guid,
-            slug=slug,
-            published=source.published,
-            source_url=source.audio,
-            enclosure_url=f"{config.base_url}audio/{slug}.mp3",
-            **metadata,  # type: ignore[arg-type]
+        episode = _described(
+            Episode(
+                guid=guid,
+                slug=slug,
+                seed=seed,
+                title=source.title,
+                published=source.published,
+                source_url=source.audio,
+                enclosure_url=f"{config.base_url}audio/{slug}.mp3",
+            ),
+            source,
+            seed,
         )
         catalog.add(episode)
     else:
+        described = _described(episode, source, seed)
         if episode.live_since is None:
             # Not yet released: its date still follows the seed (a schedule moved or brought forward).
-            metadata["published"] = source.published
-        if _differs(episode, source_url=source.audio, **metadata):
-            episode = catalog.update(guid, source_url=source.audio, **metadata)
+            described = replace(described, published=source.published)
+        if described != episode:  # an unchanged seed costs no catalog write
+            episode = catalog.save(described)
     final = context.ws.root / episode.audio_path
     made = episode.live_since is not None or schedule.is_held(episode)
     if not made or not final.is_file() or _local_audio_changed(context, source, episode):
@@ -448,9 +442,22 @@ def _check_guid_kept(catalog: Catalog, seed: str, guid: str) -> None:
             )
 
 
-def _differs(episode: Episode, **changes: object) -> bool:
-    """Whether *changes* would change *episode*: an unchanged seed costs no catalog write."""
-    return replace(episode, **changes) != episode  # type: ignore[arg-type]
+def _described(episode: Episode, source: Source, seed: str) -> Episode:
+    """*episode* as its seed now describes it: everything but its identity."""
+    return replace(
+        episode,
+        seed=seed,
+        source_url=source.audio,
+        title=source.title,
+        summary=source.summary,
+        body=source.body,
+        author=source.author,
+        kind=source.kind,
+        episode_number=source.episode_number,
+        season=source.season,
+        speakers=source.speakers,
+        source_site=source.source_site,
+    )
 
 
 def _unique_slug(catalog: Catalog, title: str, published: datetime) -> str:
@@ -532,7 +539,9 @@ def _run(context: Context, job: _Job) -> EpisodeResult:
         # An OSError: the workspace refused a write (a full disk, permissions, a file where a folder belongs).
         failure = _write_error(context.ws, e) if isinstance(e, OSError) else e
         message = failure if str(failure).startswith(f"{episode.seed}:") else f"{episode.seed}: {failure}"
-        context.catalog.update(episode.guid, state=EpisodeState.FAILED, error=str(message))
+        # As the catalog has it now: production may have recorded a download before failing.
+        current = context.catalog.episode(episode.guid) or episode
+        context.catalog.save(replace(current, state=EpisodeState.FAILED, error=str(message)))
         log.debug("episode %s failed", episode.seed, exc_info=True)
         result = EpisodeResult(
             seed=episode.seed, outcome=Outcome.FAILED, slug=episode.slug, title=episode.title, error=str(message)
@@ -579,6 +588,6 @@ def _sync_sizes(ws: Workspace, catalog: Catalog) -> list[Episode]:
             continue
         size = path.stat().st_size
         if size != episode.size_bytes:
-            episode = catalog.update(episode.guid, size_bytes=size)
+            episode = catalog.save(replace(episode, size_bytes=size))
         live.append(episode)
     return live

@@ -126,15 +126,17 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
             else:
                 if result.not_modified:
                     if episode.tags_digest == digest:
-                        catalog.update(episode.guid, state=EpisodeState.PUBLISHED, error=None)
+                        catalog.save(replace(episode, state=EpisodeState.PUBLISHED, error=None))
                         return Outcome.UNCHANGED
                     return retag(context, source, episode, digest=digest)
-                episode = catalog.update(
-                    episode.guid,
-                    state=EpisodeState.FETCHED,
-                    sha256=result.sha256,
-                    etag=result.etag,
-                    last_modified=result.last_modified,
+                episode = catalog.save(
+                    replace(
+                        episode,
+                        state=EpisodeState.FETCHED,
+                        sha256=result.sha256,
+                        etag=result.etag,
+                        last_modified=result.last_modified,
+                    )
                 )
         elif source.audio:
             origin = ws.root / source.audio
@@ -143,7 +145,7 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
                     _("audio file {audio} not found").format(audio=source.audio),
                     hint=_("check audio = … in the manifest"),
                 )
-            episode = catalog.update(episode.guid, etag=context.local_fingerprint(source))
+            episode = catalog.save(replace(episode, etag=context.local_fingerprint(source)))
         if origin is None:
             origin = ws.staging_dir / f"{episode.slug}.narration.wav"
             cues = narrate([source.title, source.summary, *source.body], origin, voice=settings.voice)
@@ -214,7 +216,7 @@ def _finish(
     ws, catalog, config = context.ws, context.catalog, context.channel.config
     chapters = _published_chapters(source, offset_ms, duration_ms, language=config.language)
     write_tags(staged, _tags(context, source, episode, chapters, duration_ms, machine_read=machine_read))
-    episode = catalog.update(episode.guid, state=EpisodeState.TAGGED, duration_ms=duration_ms)
+    episode = catalog.save(replace(episode, state=EpisodeState.TAGGED, duration_ms=duration_ms))
     files = _transcripts(source, episode.slug, cues, language=config.language)
     chapter_file = chapters_file(episode.slug, source.title, config.title, chapters, duration_ms=duration_ms)
     for item in [*files, *([chapter_file] if chapter_file else [])]:
@@ -226,19 +228,22 @@ def _finish(
     for old in [*episode.transcripts, *([episode.chapters_file] if episode.chapters_file else [])]:
         if old.path not in kept:
             (ws.root / old.path).unlink(missing_ok=True)
-    return catalog.update(
-        episode.guid,
-        state=EpisodeState.PUBLISHED,
-        error=None,
-        size_bytes=final.stat().st_size,
-        duration_ms=duration_ms,
-        offset_ms=offset_ms,
-        chapters=chapters,
-        transcripts=tuple(f.sidecar for f in files),
-        chapters_file=chapter_file.sidecar if chapter_file else None,
-        tags_digest=digest,
-        machine_read=machine_read,
-        live_since=episode.live_since or (context.now.astimezone(UTC) if episode.published <= context.now else None),
+    return catalog.save(
+        replace(
+            episode,
+            state=EpisodeState.PUBLISHED,
+            error=None,
+            size_bytes=final.stat().st_size,
+            duration_ms=duration_ms,
+            offset_ms=offset_ms,
+            chapters=chapters,
+            transcripts=tuple(f.sidecar for f in files),
+            chapters_file=chapter_file.sidecar if chapter_file else None,
+            tags_digest=digest,
+            machine_read=machine_read,
+            live_since=episode.live_since
+            or (context.now.astimezone(UTC) if episode.published <= context.now else None),
+        )
     )
 
 

@@ -10,6 +10,7 @@ identity (and so its date) is fixed like any other episode's.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from radiocast.catalog import Catalog
@@ -46,6 +47,6 @@ def release_due(catalog: Catalog, now: datetime) -> list[Episode]:
     released = []
     for episode in catalog.episodes():
         if is_held(episode) and is_due(episode, now):
-            released.append(catalog.update(episode.guid, live_since=now.astimezone(UTC)))
+            released.append(catalog.save(replace(episode, live_since=now.astimezone(UTC))))
             log.info(_("%s: its time has come; released into the feed"), episode.seed)
     return released
