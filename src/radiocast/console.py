@@ -21,6 +21,7 @@ from rich.progress import (
 
 from radiocast.i18n import N_, _
 from radiocast.models import EpisodeResult, Outcome
+from radiocast.workspace import audio_path
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -109,7 +110,7 @@ class PublishDisplay:
         if result.outcome is Outcome.FAILED:
             self._bars.console.print(error_line(result.error or result.seed), markup=False, soft_wrap=True)
         elif not self._quiet and result.outcome is not Outcome.UNCHANGED:
-            target = f"audio/{result.slug}.mp3" if result.slug else ""
+            target = audio_path(result.slug) if result.slug else ""
             self._bars.console.print(
                 f"{_(_OUTCOMES[result.outcome]):<10} {result.seed} → {target}", markup=False, soft_wrap=True
             )

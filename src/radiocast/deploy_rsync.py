@@ -16,8 +16,9 @@ from pathlib import Path
 
 from radiocast.errors import DeployError
 from radiocast.i18n import _
+from radiocast.workspace import AUDIO_DIR, FEEDS_DIR
 
-_DELETABLE = ("audio/", "feeds/")
+_DELETABLE = (f"{AUDIO_DIR}/", f"{FEEDS_DIR}/")
 
 
 class RsyncTarget:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from radiocast.workspace import INDEX_PAGE
+from radiocast.workspace import INDEX_PAGE, audio_path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,7 +248,7 @@ class Episode:
     @property
     def audio_path(self) -> str:
         """The MP3's path relative to the workspace root."""
-        return f"audio/{self.slug}.mp3"
+        return audio_path(self.slug)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

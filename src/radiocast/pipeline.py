@@ -47,7 +47,7 @@ from radiocast.seeds import ARTICLE_SUFFIXES, MANIFEST_SUFFIXES, is_seed, read_a
 from radiocast.site import build_site
 from radiocast.thumbnails import cached_thumbnail
 from radiocast.urls import public_url, redact_url
-from radiocast.workspace import Workspace
+from radiocast.workspace import Workspace, audio_path
 
 log = logging.getLogger(__name__)
 
@@ -401,7 +401,7 @@ def _plan(
                 title=source.title,
                 published=source.published,
                 source_url=source.audio,
-                enclosure_url=f"{config.base_url}audio/{slug}.mp3",
+                enclosure_url=config.base_url + audio_path(slug),
             ),
             source,
             seed,

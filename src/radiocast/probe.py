@@ -24,7 +24,7 @@ from radiocast.models import FetchSettings
 from radiocast.serve import content_type
 from radiocast.urls import redact_url
 from radiocast.validate import Severity
-from radiocast.workspace import Workspace
+from radiocast.workspace import INDEX_PAGE, Workspace
 
 __all__ = ["check_online"]
 
@@ -56,7 +56,7 @@ def check_online(root: Path, *, base_url: str | None = None, jobs: int = 8) -> l
     targets = [
         _Target(url=moved(config.feed_url), name=feed_name),
         _Target(url=moved(config.image_url), name=config.image.as_posix()),
-        _Target(url=moved(config.site_url), name="feeds/index.html"),
+        _Target(url=moved(config.site_url), name=INDEX_PAGE),
     ]
     documents, _chain = walk(ws, config)  # a broken chain is check's to report
     targets += [_Target(url=moved(config.base_url + page.name), name=page.name) for page in documents[1:]]

@@ -31,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 from radiocast.chapters import CHAPTERS_MIME
 from radiocast.errors import ConfigError
 from radiocast.i18n import _
+from radiocast.workspace import FEED_PATH, INDEX_PAGE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -112,7 +113,7 @@ def serve(
         )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.port}/"
-    if not (root / "feeds" / "podcast.xml").is_file():
+    if not (root / FEED_PATH).is_file():
         log.warning(_("%s has no feeds/podcast.xml yet: run `radiocast publish`"), root)
     log.info(_("serving %s at %s"), root, url)
     if stop is not None:
@@ -154,7 +155,7 @@ class _Preview:
         if request.method not in METHODS:
             raise MethodNotAllowed(valid_methods=METHODS)
         if request.path == "/":
-            index = self.root / "feeds" / "index.html"
+            index = self.root / INDEX_PAGE
             return redirect(
                 "/feeds/index.html" if index.is_file() else "/feeds/podcast.xml",
                 code=302,

@@ -11,6 +11,7 @@ from radiocast.chapters import CHAPTERS_MIME, chapters_json
 from radiocast.models import Chapter, Sidecar
 from radiocast.sentences import split_paragraphs
 from radiocast.transcripts import Cue, to_html, to_srt, to_text, to_vtt
+from radiocast.workspace import sidecar_path
 
 # Apple picks the first transcript it understands; VTT is the one it ingests.
 VTT, SRT, HTML, TEXT = "text/vtt", "application/x-subrip", "text/html", "text/plain"
@@ -31,16 +32,17 @@ def transcript_files(
     if cues:
         files += [
             SidecarFile(
-                Sidecar(path=f"feeds/{slug}.vtt", mime=VTT, rel="captions"), to_vtt(cues, language=language).encode()
+                Sidecar(path=sidecar_path(slug, ".vtt"), mime=VTT, rel="captions"),
+                to_vtt(cues, language=language).encode(),
             ),
-            SidecarFile(Sidecar(path=f"feeds/{slug}.srt", mime=SRT, rel="captions"), to_srt(cues).encode()),
+            SidecarFile(Sidecar(path=sidecar_path(slug, ".srt"), mime=SRT, rel="captions"), to_srt(cues).encode()),
         ]
     files += [
         SidecarFile(
-            Sidecar(path=f"feeds/{slug}.transcript.html", mime=HTML),
+            Sidecar(path=sidecar_path(slug, ".transcript.html"), mime=HTML),
             to_html(title, paragraphs, language=language).encode(),
         ),
-        SidecarFile(Sidecar(path=f"feeds/{slug}.txt", mime=TEXT), to_text(title, paragraphs).encode()),
+        SidecarFile(Sidecar(path=sidecar_path(slug, ".txt"), mime=TEXT), to_text(title, paragraphs).encode()),
     ]
     return files
 
@@ -51,7 +53,7 @@ def chapters_file(
     if not chapters:
         return None
     data = chapters_json(title, podcast_title, chapters, duration_ms=duration_ms)
-    return SidecarFile(Sidecar(path=f"feeds/{slug}.chapters.json", mime=CHAPTERS_MIME), data)
+    return SidecarFile(Sidecar(path=sidecar_path(slug, ".chapters.json"), mime=CHAPTERS_MIME), data)
 
 
 def aligned_cues(mp3: Path, texts: Sequence[str]) -> list[Cue]:

@@ -42,7 +42,7 @@ from radiocast.workspace import FEEDS_DIR, episode_page_path, index_page_path
 log = logging.getLogger(__name__)
 
 STYLESHEET_PATH: Final = f"{FEEDS_DIR}/{STYLESHEET_HREF}"
-COVER_PATH: Final = "feeds/cover.jpg"
+COVER_PATH: Final = f"{FEEDS_DIR}/cover.jpg"
 # Episodes per index page: 50 short entries are ~25 KB, far from the 100 KB budget.
 PAGE_SIZE: Final = 50
 # An article's text on its page; a longer one is cut between paragraphs (the transcript has it all).

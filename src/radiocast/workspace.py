@@ -14,11 +14,24 @@ from radiocast.i18n import _
 
 log = logging.getLogger(__name__)
 
+# Every published path, relative to the workspace root (= the web root): CONTRACT.md's layout.
+AUDIO_DIR: Final = "audio"
 FEEDS_DIR: Final = "feeds"
-INDEX_PAGE: Final = "feeds/index.html"
+FEED_PATH: Final = f"{FEEDS_DIR}/podcast.xml"
+INDEX_PAGE: Final = f"{FEEDS_DIR}/index.html"
 ARCHIVE_DIR: Final = f"{FEEDS_DIR}/archive"  # archive.py's RFC 5005 archive pages
 # Episode slugs that would collide with the programme's index pages.
 _RESERVED_SLUG = re.compile(r"index(-\d+)?")
+
+
+def audio_path(slug: str) -> str:
+    """The published MP3 of *slug*, relative to the workspace."""
+    return f"{AUDIO_DIR}/{slug}.mp3"
+
+
+def sidecar_path(slug: str, suffix: str) -> str:
+    """A file published beside *slug*'s episode (".vtt", ".chapters.json", …), relative to the workspace."""
+    return f"{FEEDS_DIR}/{slug}{suffix}"
 
 
 def index_page_path(number: int) -> str:
@@ -52,15 +65,15 @@ class Workspace:
 
     @property
     def audio_dir(self) -> Path:
-        return self.root / "audio"
+        return self.root / AUDIO_DIR
 
     @property
     def feeds_dir(self) -> Path:
-        return self.root / "feeds"
+        return self.root / FEEDS_DIR
 
     @property
     def feed_path(self) -> Path:
-        return self.feeds_dir / "podcast.xml"
+        return self.root / FEED_PATH
 
     @property
     def state_dir(self) -> Path:
