@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from radiocast import __version__, broadcast, schedule
+from radiocast import __version__, broadcast, schedule, search
 from radiocast.catalog import Catalog, chapter_dict, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
@@ -209,6 +209,10 @@ def publish(
                     log.debug("wrote %s", relative)
             except OSError as e:
                 raise _write_error(ws, e, FeedError) from e
+        try:
+            search.update_index(ws, channel, live)
+        except OSError as e:
+            raise _write_error(ws, e, FeedError) from e
         pings = announce(ws.root, config, catalog, feed_changed=feed_name in written)
     return PublishReport(
         results=tuple(sorted(results, key=lambda r: r.seed)),

@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 
 FEEDS_DIR: Final = "feeds"
 INDEX_PAGE: Final = "feeds/index.html"
-# Episode slugs that would collide with the programme's index pages.
-_RESERVED_SLUG = re.compile(r"index(-\d+)?")
+# Episode slugs that would collide with the programme's index, question and search pages.
+_RESERVED_SLUG = re.compile(r"index(-\d+)?|questions|search")
 
 
 def index_page_path(number: int) -> str:

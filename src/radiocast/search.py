@@ -1,0 +1,145 @@
+"""Search without a server: a Pagefind index of every episode under feeds/pagefind/, read by feeds/search.html.
+
+Each episode is indexed as a small HTML document of its own (never served): its title, date,
+summary and text, then one heading per chapter and per transcript cue whose id is `t=SECONDS`.
+Pagefind makes each such heading a sub-result with the URL `<page>#t=SECONDS`, so a hit on a
+question or a cue opens the episode page at that second.
+
+Pagefind folds tone and vowel marks itself ("so do" finds "sổ đỏ") but keeps đ a letter of its own,
+so "dat dai" would miss "đất đai": every section carries its đ-words again with d.
+
+The index is rebuilt only when its documents (or Pagefind's version) change: a digest of them is
+kept in .radiocast/. New files are written before pagefind-entry.json, which names them, and the
+old ones removed after: a reader never meets an entry without its chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import logging
+import tempfile
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Final
+
+from radiocast.errors import FeedError, SeedError
+from radiocast.i18n import _
+from radiocast.models import Channel, Episode
+from radiocast.text import clock, one_line, seconds_text, unaccented
+from radiocast.transcripts import parse_transcript_file
+from radiocast.workspace import FEEDS_DIR, Workspace, episode_page_path
+
+log = logging.getLogger(__name__)
+
+SEARCH_DIR: Final = f"{FEEDS_DIR}/pagefind"
+ENTRY: Final = "pagefind-entry.json"
+DIGEST_FILE: Final = "search.digest"  # under .radiocast/
+TIMED_TRANSCRIPTS: Final = frozenset({"text/vtt", "application/x-subrip"})
+# Pagefind's own search UIs: search.html has a script of its own, so these are not published.
+_UNUSED: Final = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
+
+
+def documents(ws: Workspace, channel: Channel, episodes: Sequence[Episode]) -> list[tuple[str, str]]:
+    """(URL, HTML) of each episode's indexed document, URLs root-relative to feeds/."""
+    tz = channel.config.tz
+    out = []
+    for ep in sorted(episodes, key=lambda e: e.guid):
+        parts = [f"<h1>{_escape(ep.title) or ep.slug}</h1>"]
+        parts.append(f'<p data-pagefind-meta="date">{ep.published.astimezone(tz):%d/%m/%Y}</p>')
+        parts.extend(_section(text) for text in (ep.summary, *ep.body) if one_line(text))
+        for chapter in sorted(ep.chapters, key=lambda c: c.start_ms):
+            q = chapter.question
+            about = [q.asker, q.commune, q.topic, q.answered_by] if q else []
+            parts.append(_heading("h2", chapter.start_ms, chapter.title))
+            parts.append(_section(", ".join(one_line(a) for a in about if a and one_line(a))))
+        for cue in _cues(ws, ep):
+            parts.append(_heading("h3", cue[0], f"{clock(cue[0])} {cue[1]}"))
+        body = "\n".join(p for p in parts if p)
+        url = "/" + episode_page_path(ep.slug).removeprefix(FEEDS_DIR + "/")
+        out.append((url, f'<html lang="vi"><body>\n{body}\n</body></html>'))
+    return out
+
+
+def update_index(ws: Workspace, channel: Channel, episodes: Sequence[Episode]) -> bool:
+    """Rebuild feeds/pagefind/ if what it indexes changed; True when it did."""
+    docs = documents(ws, channel, episodes)
+    digest = hashlib.sha256(version("pagefind_bin").encode())
+    for url, text in docs:
+        digest.update(f"\0{url}\0{text}".encode())
+    stamp = ws.state_dir / DIGEST_FILE
+    folder = ws.root / SEARCH_DIR
+    if (folder / ENTRY).is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return False
+    ws.staging_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=ws.staging_dir, prefix="pagefind-") as built:
+        asyncio.run(_build(docs, Path(built)))
+        files = sorted(
+            p.relative_to(built).as_posix()
+            for p in Path(built).rglob("*")
+            if p.is_file() and not p.name.startswith(_UNUSED)
+        )
+        # The entry last: it names the meta file, which names the chunks.
+        for name in sorted(files, key=lambda n: n == ENTRY):
+            new, path = Path(built, name), folder / name
+            if not path.is_file() or path.read_bytes() != new.read_bytes():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                new.replace(path)
+    for old in sorted(folder.rglob("*"), reverse=True):
+        name = old.relative_to(folder).as_posix()
+        if old.is_file() and name not in files:
+            old.unlink()
+        elif old.is_dir() and not any(old.iterdir()):
+            old.rmdir()
+    ws.write(stamp, digest.hexdigest().encode())
+    log.debug("search index: %d documents, %d files", len(docs), len(files))
+    return True
+
+
+async def _build(docs: Sequence[tuple[str, str]], output: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex  # the indexer starts a binary: only when needed
+
+    try:
+        # Leaving the block writes the files (to *output*), as the wrapper's docs advise over get_files.
+        async with PagefindIndex(config=IndexConfig(force_language="vi", output_path=str(output))) as index:
+            for url, text in docs:
+                await index.add_html_file(content=text, url=url)
+    except Exception as e:  # the wrapper raises bare Exceptions for the binary's failures
+        raise FeedError(
+            _("the search index could not be built: {error}").format(error=e),
+            hint=_("reinstall radiocast with its dependencies (pagefind[bin]), then publish again"),
+        ) from e
+
+
+def _cues(ws: Workspace, ep: Episode) -> list[tuple[int, str]]:
+    """The episode's timed transcript as (start, text), or none."""
+    for sidecar in ep.transcripts:
+        if sidecar.mime not in TIMED_TRANSCRIPTS:
+            continue
+        try:
+            cues = parse_transcript_file(ws.root / sidecar.path)
+        except SeedError as e:
+            log.warning(_("search index: %s left out of the index (%s)"), sidecar.path, e)
+            return []
+        return [(c.start_ms, one_line(c.text)) for c in cues] if isinstance(cues, list) else []
+    return []
+
+
+def _heading(tag: str, start_ms: int, text: str) -> str:
+    return f'<{tag} id="t={seconds_text(start_ms)}">{_escape(text)}</{tag}>{_folded(text)}'
+
+
+def _section(text: str) -> str:
+    return f"<p>{_escape(text)}</p>{_folded(text)}" if one_line(text) else ""
+
+
+def _folded(text: str) -> str:
+    """The words of *text* that hold đ, again without marks ("đất đai" → "dat dai"): Pagefind keeps đ apart from d."""
+    words = dict.fromkeys(unaccented(w) for w in one_line(text).split() if "đ" in w.lower())
+    return f"<p>{_escape(' '.join(words))}</p>" if words else ""
+
+
+def _escape(text: str) -> str:
+    return html.escape(one_line(text), quote=False)
