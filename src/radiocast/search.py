@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 SEARCH_DIR: Final = f"{FEEDS_DIR}/pagefind"
 ENTRY: Final = "pagefind-entry.json"
 DIGEST_FILE: Final = "search.digest"  # under .radiocast/
+# What `check --online` asks the server for besides the feed's files: the search page loads the
+# index as a module script, which a browser refuses when served with a wrong type.
+PROBED: Final = (
+    f"{FEEDS_DIR}/search.html",
+    f"{FEEDS_DIR}/questions.json",
+    f"{SEARCH_DIR}/pagefind.js",
+    f"{SEARCH_DIR}/{ENTRY}",
+    f"{SEARCH_DIR}/wasm.unknown.pagefind",
+)
 TIMED_TRANSCRIPTS: Final = frozenset({"text/vtt", "application/x-subrip"})
 # Pagefind's own search UIs: search.html has a script of its own, so these are not published.
 _UNUSED: Final = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
