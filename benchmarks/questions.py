@@ -262,12 +262,17 @@ def main() -> int:
             episode = next(e for e in catalog.episodes() if e.kind is Kind.RECORDING)
             chapters = (*episode.chapters[:-1], replace(episode.chapters[-1], title="Nước sạch ấp 3: khi nào có?"))
             catalog.update(episode.guid, chapters=chapters)
+        entry = root / SEARCH_DIR / "pagefind-entry.json"
+        before = entry.read_bytes()
         rebuild = timed(lambda: publish(root))
         ok = rebuild < REBUILD_GOAL_S
         print(
             f"rebuild after one chapter changed (pages + index): {rebuild:.2f} s  goal < {REBUILD_GOAL_S:.0f} s  {'ok' if ok else 'OVER'}"
         )
 
+        print(f"the rebuild made a new index: {entry.read_bytes() != before}")
+        feeds = root / "feeds"
+        mtimes = {p: p.stat().st_mtime_ns for p in feeds.rglob("*")}
         in_process = best(args.runs, lambda: publish(root))
         cli = best(
             args.runs,
@@ -278,6 +283,9 @@ def main() -> int:
             f"unchanged publish: in-process {in_process:.2f} s, CLI {cli:.2f} s  goal < {UNCHANGED_GOAL_S:.0f} s  {'ok' if cli < UNCHANGED_GOAL_S else 'OVER'}"
         )
 
+        print(
+            f"unchanged publishes wrote nothing under feeds/: {mtimes == {p: p.stat().st_mtime_ns for p in feeds.rglob('*')}}"
+        )
         index = [p for p in (root / SEARCH_DIR).rglob("*") if p.is_file()]
         print(f"search index: {sum(p.stat().st_size for p in index):,} B in {len(index)} files")
         pages = list((root / "feeds").glob("*.html"))

@@ -16,11 +16,13 @@ old ones removed after: a reader never meets an entry without its chunks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html
 import logging
+import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Final
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SEARCH_DIR: Final = f"{FEEDS_DIR}/pagefind"
 ENTRY: Final = "pagefind-entry.json"
+SEARCH_ENTRY: Final = f"{SEARCH_DIR}/{ENTRY}"  # read first by the browser: it names the rest
 DIGEST_FILE: Final = "search.digest"  # under .radiocast/
 # What `check --online` asks the server for besides the feed's files: the search page loads the
 # index as a module script, which a browser refuses when served with a wrong type.
@@ -44,7 +47,7 @@ PROBED: Final = (
     f"{FEEDS_DIR}/search.html",
     f"{FEEDS_DIR}/questions.json",
     f"{SEARCH_DIR}/pagefind.js",
-    f"{SEARCH_DIR}/{ENTRY}",
+    SEARCH_ENTRY,
     f"{SEARCH_DIR}/wasm.unknown.pagefind",
 )
 TIMED_TRANSCRIPTS: Final = frozenset({"text/vtt", "application/x-subrip"})
@@ -81,6 +84,10 @@ def update_index(ws: Workspace, channel: Channel, episodes: Sequence[Episode]) -
     if (folder / ENTRY).is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
         return False
     docs = documents(ws, channel, episodes)
+    if not docs:  # nothing to search: no index, and no binary started
+        shutil.rmtree(folder, ignore_errors=True)
+        stamp.unlink(missing_ok=True)
+        return False
     ws.staging_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=ws.staging_dir, prefix="pagefind-") as work:
         built = asyncio.run(_build(docs, Path(work)))
@@ -90,9 +97,9 @@ def update_index(ws: Workspace, channel: Channel, episodes: Sequence[Episode]) -
         # The entry last: it names the meta file, which names the chunks.
         for name in sorted(files, key=lambda n: n == ENTRY):
             new, path = built / name, folder / name
-            if not path.is_file() or path.read_bytes() != new.read_bytes():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                new.replace(path)
+            data = new.read_bytes()
+            if not path.is_file() or path.read_bytes() != data:
+                ws.write(path, data)  # staged and renamed: feeds/ may be another filesystem
     for old in sorted(folder.rglob("*"), reverse=True):
         name = old.relative_to(folder).as_posix()
         if old.is_file() and name not in files:
@@ -119,8 +126,6 @@ def _digest(ws: Workspace, channel: Channel, episodes: Sequence[Episode]) -> has
 
 async def _build(docs: Sequence[tuple[str, str]], work: Path) -> Path:
     """Index *docs* with Pagefind in *work*; return the folder holding the index files."""
-    from pagefind.index import IndexConfig, PagefindIndex  # the indexer starts a binary: only when needed
-
     # One request for the whole folder: the wrapper reads one reply per 0.1 s, so a request per
     # document would cost a minute for 600 episodes.
     pages, output = work / "pages", work / "index"
@@ -129,15 +134,48 @@ async def _build(docs: Sequence[tuple[str, str]], work: Path) -> Path:
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(text, encoding="utf-8")
     try:
-        # Leaving the block writes the files (to *output*), as the wrapper's docs advise over get_files.
-        async with PagefindIndex(config=IndexConfig(force_language="vi", output_path=str(output))) as index:
-            await index.add_directory(str(pages))
+        await _pagefind(pages, output)
     except Exception as e:  # the wrapper raises bare Exceptions for the binary's failures
         raise FeedError(
-            _("the search index could not be built: {error}").format(error=e),
-            hint=_("reinstall radiocast with its dependencies (pagefind[bin]), then publish again"),
+            _("the search index could not be built: {error}").format(error=str(e) or type(e).__name__),
+            hint=_(
+                "check the free disk space and the file size limit (ulimit -f), or reinstall radiocast with"
+                " its dependencies (pagefind[bin]); then publish again"
+            ),
         ) from e
     return output
+
+
+async def _pagefind(pages: Path, output: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex  # the indexer starts a binary: only when needed
+
+    index = PagefindIndex(config=IndexConfig(force_language="vi", output_path=str(output)))
+    async with index:
+        service = index._service
+        if service is None:  # _start() sets it: never the case inside the block
+            raise RuntimeError("the pagefind service did not start")
+        # The wrapper waits forever for the reply of a binary that died (killed, a file size
+        # limit): each request races the wrapper's reader, which ends when the binary's output does.
+        try:
+            await _unless_ended(index.add_directory(str(pages)), service._poll_task)
+            await _unless_ended(index.write_files(), service._poll_task)
+            # Forgotten by the wrapper, the index is not written a second time on leaving the block.
+            await _unless_ended(index.delete_index(), service._poll_task)
+        except RuntimeError:
+            index._service = None  # the binary is gone: leaving the block must not wait for its replies
+            raise
+    with contextlib.suppress(ProcessLookupError):
+        await service.close()
+
+
+async def _unless_ended(request: Awaitable[object], reader: asyncio.Task[None]) -> None:
+    work = asyncio.ensure_future(request)
+    await asyncio.wait({work, reader}, return_when=asyncio.FIRST_COMPLETED)
+    if not work.done():
+        work.cancel()
+        cause = None if reader.cancelled() else reader.exception()
+        raise RuntimeError(f"the pagefind binary stopped ({cause or 'no reply'})")
+    work.result()
 
 
 def _cues(ws: Workspace, ep: Episode) -> list[tuple[int, str]]:
