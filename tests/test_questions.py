@@ -101,7 +101,7 @@ def test_the_page_shows_commune_answerer_and_date(channel: Channel) -> None:
     line = doc.xpath("//ol[@class='questions']/li/p")[0].text_content()
     assert line == (
         "Ông Nguyễn Văn 0-0, Tân Thành · Trả lời: Nguyễn Văn Bình, Phó Chủ tịch UBND huyện Lai Vung"
-        " · Thứ Bảy, 25/12/2021, phút 00:00:12"
+        " · Thứ Bảy, 25/12/2021, nghe từ 00:00:12"
     )
     # Every page of the programme links the index once there are questions.
     for path in ("feeds/index.html", "feeds/ky-1-doi-thoai.html", "feeds/search.html"):
