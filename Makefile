@@ -42,7 +42,7 @@ test: lint
 # numbers against a reference measured in the same run and exits 1 when it misses its goal. All run
 # even when one misses; the target fails if any did.
 BENCHMARKS := startup fetch_throughput audio_processing alignment narration pages publish_unchanged \
-	deploy_unchanged feed_build
+	deploy_unchanged feed_build questions
 bench: $(VENV)/.installed
 	@failed=""; for b in $(BENCHMARKS); do \
 		echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || failed="$$failed $$b"; \

@@ -28,6 +28,7 @@ SITE = """\
 types {{
     audio/mpeg mp3; application/xml xml xsl; text/html html; image/jpeg jpg; image/png png;
     text/vtt vtt; application/x-subrip srt; text/plain txt; application/json json; text/css css;
+    text/javascript js; application/octet-stream pf_meta pf_index pf_fragment pagefind;
 }}
 server {{
     listen 127.0.0.1:{port};
@@ -45,7 +46,7 @@ server {{
         charset utf-8;
         charset_types application/xml text/html text/plain text/vtt;
         gzip on;
-        gzip_types application/xml text/html text/plain text/vtt;
+        gzip_types application/xml text/html text/plain text/vtt text/javascript application/json;
     }}
 }}
 """

@@ -26,6 +26,7 @@ def test_there_are_benchmarks() -> None:
         "startup",
         "deploy_unchanged",
         "feed_build",
+        "questions",
     }
 
 
@@ -81,3 +82,25 @@ def test_feed_build_smoke() -> None:
     assert "60 episodes: build_feed" in done.stdout, done.stderr
     assert "identical: True" in done.stdout
     assert re.search(r"ratio \d+\.\d+x", done.stdout)
+
+
+def test_questions_smoke() -> None:
+    """A tiny archive end to end: real publishes, a real Pagefind index, Chromium's queries when it is there."""
+    script = Path(__file__).parents[1] / "benchmarks" / "questions.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--broadcasts", "2", "--questions", "2", "--articles", "3", "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert "workspace: 5 published episodes (2 broadcasts × 2 questions, 3 articles)" in done.stdout, done.stderr
+    assert "the rebuild made a new index: True" in done.stdout
+    assert "unchanged publishes wrote nothing under feeds/: True" in done.stdout
+    assert re.search(r"rebuild after one chapter changed \(pages \+ index\): \d+\.\d+ s", done.stdout)
+    assert re.search(r"unchanged publish: in-process \d+\.\d+ s, CLI \d+\.\d+ s", done.stdout)
+    assert re.search(r"search index: [\d,]+ B in \d+ files", done.stdout)
+    assert re.search(r"largest page: [\d,]+ B", done.stdout)
+    if Path("/usr/bin/chromium").exists():
+        assert re.search(r"query 'dat dai': [\d,]+ B over the wire, first [1-9]\d* results shown", done.stdout), (
+            done.stdout
+        )

@@ -29,6 +29,7 @@ from radiocast.models import (
     EpisodeState,
     Kind,
     PodcastConfig,
+    Question,
     Role,
     Sidecar,
     Speaker,
@@ -155,6 +156,10 @@ def test_site_has_the_index_an_episode_page_each_and_the_stylesheet(site: dict[s
         "feeds/ky-2-dat-dai.html",
         "feeds/ky-86-thao-go-vuong-mac-ve-dat-dai.html",
         "feeds/podcast.xsl",
+        "feeds/questions.html",
+        "feeds/questions.json",
+        "feeds/questions.schema.json",
+        "feeds/search.html",
     ]
 
 
@@ -318,15 +323,21 @@ def test_hostile_text_is_escaped_everywhere(channel: Channel) -> None:
         summary=HOSTILE,
         body=(HOSTILE,),
         speakers=(Speaker(name=HOSTILE, office=HOSTILE),),
-        chapters=(Chapter(start_ms=1000, title=HOSTILE),),
+        chapters=(
+            Chapter(
+                start_ms=1000,
+                title=HOSTILE,
+                question=Question(asker=HOSTILE, commune=HOSTILE, topic=HOSTILE, answered_by=HOSTILE),
+            ),
+        ),
     )
     site = build_site(hostile_channel, [episode])
     for path, doc in pages(site).items():
-        # Only our own inline script; no <b> from the text.
-        assert len(doc.xpath("//script")) == 1, path
-        assert "alert" not in doc.xpath("//script")[0].text_content(), path
+        # Only our own inline scripts (the search page has its own); no <b> from the text.
+        assert 1 <= len(doc.xpath("//script")) <= 2, path
+        assert not any("alert" in script.text_content() for script in doc.xpath("//script")), path
         assert not doc.xpath("//b"), path
-        assert doc.xpath("//title")[0].text_content().startswith(HOSTILE), path
+        assert HOSTILE in doc.xpath("//title")[0].text_content(), path
         assert HOSTILE in doc.xpath("//h1")[0].text_content() or HOSTILE in doc.xpath("//header")[0].text_content()
         assert meta(doc, "og:site_name") == HOSTILE
     page = html(site["feeds/ky-86-thao-go-vuong-mac-ve-dat-dai.html"])
@@ -449,7 +460,14 @@ def test_cover_thumbnail_is_shown_only_when_given(channel: Channel) -> None:
 
 def test_an_empty_programme_still_has_its_page(channel: Channel) -> None:
     site = build_site(channel, [])
-    assert sorted(site) == ["feeds/index.html", "feeds/podcast.xsl"]
+    assert sorted(site) == [
+        "feeds/index.html",
+        "feeds/podcast.xsl",
+        "feeds/questions.html",
+        "feeds/questions.json",
+        "feeds/questions.schema.json",
+        "feeds/search.html",
+    ]
     assert "Chưa có kỳ nào" in html(site["feeds/index.html"]).text_content()
 
 

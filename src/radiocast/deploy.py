@@ -27,6 +27,7 @@ from radiocast.errors import ConfigError, DeployError
 from radiocast.files import atomic_path, write_atomic
 from radiocast.i18n import _
 from radiocast.schedule import is_held
+from radiocast.search import SEARCH_DIR, SEARCH_ENTRY
 from radiocast.serve import content_type
 from radiocast.workspace import ARCHIVE_DIR, FEEDS_DIR, Workspace
 
@@ -148,6 +149,8 @@ def _upload_order(name: str) -> tuple[int, str]:
         return 0, name
     if path.parent.as_posix() in (FEEDS_DIR, ARCHIVE_DIR) and path.suffix.lower() == ".xml":
         return (3 if path.name == "podcast.xml" else 2), name  # archive pages, then the feed itself
+    if name == SEARCH_ENTRY:
+        return 2, name  # after the index files it names
     return 1, name
 
 
@@ -194,7 +197,9 @@ def deploy(
         if listing.get(name) != (size, md5):
             changed.append((name, md5))
     published = set(names)
-    extra = sorted(name for name in listing if name not in published and _ours(name)) if delete else []
+    # The search index's files are named by their content: those the new entry no longer names go
+    # even without --delete, or every rebuild would leave its old index behind.
+    extra = sorted(name for name in listing if name not in published and (_ours(name) if delete else _old_index(name)))
     if not dry_run:
         try:
             for name, md5 in changed:
@@ -215,6 +220,10 @@ def deploy(
         deleted=tuple(extra),
         dry_run=dry_run,
     )
+
+
+def _old_index(name: str) -> bool:
+    return name.startswith(SEARCH_DIR + "/")
 
 
 def _ours(name: str) -> bool:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from radiocast import __version__, broadcast, schedule
+from radiocast import __version__, broadcast, schedule, search
 from radiocast.archive import build_feeds, remove_stale
 from radiocast.catalog import Catalog, chapter_dict, workspace_lock
 from radiocast.config import load_config, with_base_url
@@ -268,6 +268,10 @@ def _render(context: Context, live: list[Episode], cover: Path) -> bool:
         except OSError as e:
             raise _write_error(ws, e, FeedError) from e
     remove_stale(ws, archive_pages)
+    try:
+        search.update_index(ws, channel, live)
+    except OSError as e:
+        raise _write_error(ws, e, FeedError) from e
     return feed_name in written
 
 

@@ -21,6 +21,7 @@ from radiocast.errors import FetchError
 from radiocast.httpclient import FEED, FetchSession, Response, open_session, send
 from radiocast.i18n import _
 from radiocast.models import FetchSettings
+from radiocast.search import PROBED
 from radiocast.serve import content_type
 from radiocast.urls import redact_url
 from radiocast.validate import Severity
@@ -78,6 +79,7 @@ def check_online(root: Path, *, base_url: str | None = None, jobs: int = 8) -> l
             for url, _kind in item.sidecars
             if url.startswith(config.base_url)
         ]
+    targets += [_Target(url=moved(config.base_url + name), name=name) for name in PROBED if (ws.root / name).is_file()]
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="probe") as pool:
         found = pool.map(lambda target: _probe(target, settings, is_feed=target.name in feeds), targets)
         return [finding for findings in found for finding in findings]

@@ -56,6 +56,11 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".m4a": "audio/mp4",
     ".wav": "audio/wav",
+    # The search index (feeds/pagefind/): chunks Pagefind compressed itself, which its script inflates.
+    ".pf_meta": "application/octet-stream",
+    ".pf_index": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream",
+    ".pagefind": "application/octet-stream",
 }
 # Text is worth compressing; media never is, and a Range must count the file's own bytes.
 COMPRESSIBLE = frozenset({".xml", ".xsl", ".html", ".json", ".vtt", ".srt", ".txt", ".css", ".js", ".svg"})

@@ -14,7 +14,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 
-from radiocast import __version__
+from radiocast import __version__, question_index
 from radiocast.feed import STYLESHEET_HREF
 from radiocast.i18n import _
 from radiocast.models import Broadcast, Channel, Episode, Kind, Role
@@ -35,13 +35,14 @@ from radiocast.notes import (
     SOURCE_LABEL,
     question_line,
 )
-from radiocast.text import clock
+from radiocast.text import clock, seconds_text
 from radiocast.urls import public_url
 from radiocast.workspace import FEEDS_DIR, episode_page_path, index_page_path
 
 log = logging.getLogger(__name__)
 
 STYLESHEET_PATH: Final = f"{FEEDS_DIR}/{STYLESHEET_HREF}"
+SEARCH_PAGE: Final = f"{FEEDS_DIR}/search.html"
 COVER_PATH: Final = f"{FEEDS_DIR}/cover.jpg"
 # Episodes per index page: 50 short entries are ~25 KB, far from the 100 KB budget.
 PAGE_SIZE: Final = 50
@@ -82,14 +83,17 @@ def build_site(
     index page, with a player of the stream while it is on air: the feed's liveItems link there.
 
     `feeds/index.html` (newest first, `feeds/index-2.html`… beyond PAGE_SIZE episodes), one
-    `feeds/<slug>.html` per episode, and `feeds/podcast.xsl` for the feed's browser view. With
+    `feeds/<slug>.html` per episode, the citizens' questions (`feeds/questions.html`, per topic
+    beyond QUESTIONS_PER_PAGE, `feeds/questions.json` and its schema), `feeds/search.html` (which
+    reads the index search.py writes) and `feeds/podcast.xsl` for the feed's browser view. With
     *cover* (a small JPEG, e.g. `cover_thumbnail(path, size=288)`) the pages show it as
     `feeds/cover.jpg`; without it they show no picture (og:image still names the full cover).
     """
     config = channel.config
     ordered = sorted(sorted(episodes, key=lambda ep: ep.guid), key=lambda ep: ep.published, reverse=True)
     views = [_episode_view(channel, ep) for ep in ordered]
-    show = _show_view(channel, has_cover=cover is not None)
+    asked = question_index.collect(channel, ordered)
+    show = _show_view(channel, has_cover=cover is not None, has_questions=bool(asked))
     env = _environment()
     out: dict[str, bytes] = {}
 
@@ -127,6 +131,10 @@ def build_site(
         )
         out[path] = _render(env, "episode.html.j2", show=show, ep=view, meta=meta, labels=_LABELS)
 
+    out.update(_question_pages(env, channel, show, asked, description))
+    out[SEARCH_PAGE] = _render(
+        env, "search.html.j2", show=show, meta=_page_meta(config.base_url, SEARCH_PAGE, "Tìm kiếm", description)
+    )
     out[STYLESHEET_PATH] = stylesheet()
     if cover is not None:
         out[COVER_PATH] = cover
@@ -184,6 +192,7 @@ class _Show:
     cover: str | None
     apps: tuple[AppLink, ...]
     generator: str
+    questions: bool = False  # whether the question index has any: the pages link it then
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +287,7 @@ class _Meta:
 _LABELS: Final = {"chapters": CHAPTERS_HEADING, "source": SOURCE_LABEL}
 
 
-def _show_view(channel: Channel, *, has_cover: bool) -> _Show:
+def _show_view(channel: Channel, *, has_cover: bool, has_questions: bool = False) -> _Show:
     config = channel.config
     paragraphs = tuple(p for p in (_line(block) for block in re.split(r"\n\s*\n", config.description)) if p)
     title = _line(config.title)
@@ -292,6 +301,7 @@ def _show_view(channel: Channel, *, has_cover: bool) -> _Show:
         cover=_name(COVER_PATH) if has_cover else None,
         apps=subscribe_links(config.feed_url, title),
         generator=__version__,
+        questions=has_questions,
     )
 
 
@@ -318,7 +328,7 @@ def _episode_view(channel: Channel, ep: Episode) -> _EpisodeView:
         machine_read=MACHINE_READ_NOTE if ep.machine_read else None,
         chapters=tuple(
             _Chapter(
-                start=_seconds(c.start_ms),
+                start=seconds_text(c.start_ms),
                 clock=clock(c.start_ms),
                 title=title,
                 question=question_line(c.question) if c.question else "",
@@ -358,6 +368,119 @@ def _source(ep: Episode) -> _Source | None:
     return _Source(site=site, home=f"{parts.scheme}://{parts.netloc}/", audio=url)
 
 
+# --- the question index ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _QuestionView:
+    text: str
+    href: str
+    asker: str | None
+    commune: str | None
+    answered_by: str | None
+    office: str | None
+    date_text: str
+    date_iso: str
+    clock: str
+
+
+@dataclass(frozen=True, slots=True)
+class _TopicView:
+    name: str
+    href: str
+    count: int
+    questions: tuple[_QuestionView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _QuestionsPage:
+    heading: str
+    overview: bool
+    paged: bool
+    total: int
+    topics: tuple[_TopicView, ...]
+    # The pager's fields, as index pages have them.
+    number: int = 1
+    count: int = 1
+    previous: str | None = None
+    next: str | None = None
+    links: tuple[tuple[int, str], ...] = ()
+
+
+def _question_pages(
+    env: jinja2.Environment,
+    channel: Channel,
+    show: _Show,
+    asked: Sequence[question_index.QuestionEntry],
+    description: str,
+) -> dict[str, bytes]:
+    """questions.html (every question by topic; beyond QUESTIONS_PER_PAGE, the topics only) and each topic's pages."""
+    base_url, heading = channel.config.base_url, "Câu hỏi của người dân"
+    topics = question_index.by_topic(asked)
+    paged = len(asked) > question_index.QUESTIONS_PER_PAGE
+    views = [
+        _TopicView(
+            name=t.name,
+            href=_name(question_index.topic_page_path(t.stem, 1)),
+            count=len(t.questions),
+            questions=tuple(map(_question_view, t.questions)),
+        )
+        for t in topics
+    ]
+    overview = _QuestionsPage(heading=heading, overview=True, paged=paged, total=len(asked), topics=tuple(views))
+    path = question_index.QUESTIONS_PAGE
+    out = {
+        path: _render(
+            env, "questions.html.j2", show=show, page=overview, meta=_page_meta(base_url, path, heading, description)
+        )
+    }
+    out[question_index.QUESTIONS_JSON] = question_index.questions_json(channel, asked)
+    out[question_index.QUESTIONS_SCHEMA] = question_index.schema()
+    if not paged:
+        return out
+    size = question_index.QUESTIONS_PER_PAGE
+    for topic, view in zip(topics, views, strict=True):
+        count = -(-view.count // size)
+        paths = [question_index.topic_page_path(topic.stem, n) for n in range(1, count + 1)]
+        for number, path in enumerate(paths, start=1):
+            chunk = view.questions[(number - 1) * size : number * size]
+            page = _QuestionsPage(
+                heading=f"{heading}: {view.name}",
+                overview=False,
+                paged=True,
+                total=view.count,
+                topics=(replace(view, questions=chunk),),
+                number=number,
+                count=count,
+                previous=_name(paths[number - 2]) if number > 1 else None,
+                next=_name(paths[number]) if number < count else None,
+                links=tuple((n, _name(p)) for n, p in enumerate(paths, start=1)),
+            )
+            title = page.heading if number == 1 else f"{page.heading} – Trang {number}"
+            out[path] = _render(
+                env, "questions.html.j2", show=show, page=page, meta=_page_meta(base_url, path, title, description)
+            )
+    return out
+
+
+def _question_view(entry: question_index.QuestionEntry) -> _QuestionView:
+    return _QuestionView(
+        text=entry.text,
+        href=quote(entry.anchor, safe="/#=."),
+        asker=entry.asker,
+        commune=entry.commune,
+        answered_by=entry.answered_by,
+        office=entry.office,
+        date_text=vietnamese_date(entry.published),
+        date_iso=entry.published.isoformat(),
+        clock=clock(entry.start_ms),
+    )
+
+
+def _page_meta(base_url: str, path: str, title: str, description: str) -> _Meta:
+    return _Meta(title=title, description=description, canonical=_absolute(base_url, path), og_type="website")
+
+
 # --- text -------------------------------------------------------------------------------------------------
 
 
@@ -388,12 +511,6 @@ def _capped(paragraphs: list[str]) -> tuple[list[str], bool]:
             return kept, True
         kept.append(paragraph)
     return kept, False
-
-
-def _seconds(ms: int) -> str:
-    """Milliseconds as seconds without trailing zeros: 130000 → "130", 3500 → "3.5"."""
-    whole, rest = divmod(ms, 1000)
-    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
 
 
 def _iso_duration(ms: int) -> str:

@@ -49,6 +49,18 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def seconds_text(ms: int) -> str:
+    """Milliseconds as seconds without trailing zeros, as `#t=` links carry them: 130000 → "130", 3500 → "3.5"."""
+    whole, rest = divmod(ms, 1000)
+    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
+
+
+def unaccented(text: str) -> str:
+    """*text* without Vietnamese tone and vowel marks, đ as d: what people type when they skip diacritics."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
+
+
 def lines(text: str) -> list[str]:
     """The lines of *text* as an editor shows them, each one `one_line`."""
     return [one_line(line) for line in split_lines(text)]

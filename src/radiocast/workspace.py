@@ -20,8 +20,8 @@ FEEDS_DIR: Final = "feeds"
 FEED_PATH: Final = f"{FEEDS_DIR}/podcast.xml"
 INDEX_PAGE: Final = f"{FEEDS_DIR}/index.html"
 ARCHIVE_DIR: Final = f"{FEEDS_DIR}/archive"  # archive.py's RFC 5005 archive pages
-# Episode slugs that would collide with the programme's index pages.
-_RESERVED_SLUG = re.compile(r"index(-\d+)?")
+# Episode slugs that would collide with the programme's index, question and search pages.
+_RESERVED_SLUG = re.compile(r"index(-\d+)?|questions|search")
 
 
 def audio_path(slug: str) -> str:

@@ -171,3 +171,49 @@ def test_programme_page_plays_and_seeks_and_the_feed_reads_as_a_page(programme: 
             assert watch.problems == []
         finally:
             browser.close()
+
+
+def test_search_without_diacritics_finds_a_question_and_plays_it_from_there(programme: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN").new_page()
+            watch = Watch(page)
+            page.goto(programme)
+            # The words of CHAPTERS[1]'s question, typed as people type on a phone: no marks, đ as d.
+            # (Pagefind matches pages with some of the words: every word here must need the folding.)
+            box = page.get_by_role("searchbox", name="Tìm trong các kỳ phát sóng")
+            box.fill("dat dai")
+            box.press("Enter")
+            page.wait_for_load_state()
+            assert urlsplit(page.url).path == "/feeds/search.html"
+            hit = page.locator("#search-results a", has_text=CHAPTERS[1][1])
+            hit.wait_for(timeout=15_000)
+            assert page.locator("#search-status").inner_text().startswith("Tìm thấy")
+            page.screenshot(path=ARTIFACTS / "search-page.png", full_page=True)
+            href = hit.get_attribute("href") or ""
+            assert href.startswith("/feeds/ky-86-thao-go-vuong-mac-ve-dat-dai.html#t="), href
+            start = float(href.rsplit("#t=", 1)[1])
+            assert 6 <= start <= 11, start  # 7 s into the recording, plus any intro radiocast adds
+
+            hit.click()
+            page.wait_for_load_state()
+            assert page.url.endswith(href)
+            # The page seeks its player there on load; playing goes on from there, not from 0.
+            page.wait_for_function(
+                "(t) => { const a = document.getElementById('player');"
+                " return a.readyState >= 1 && Math.abs(a.currentTime - t) <= 1; }",
+                arg=start,
+                timeout=15_000,
+            )
+            page.locator("#player").focus()
+            page.keyboard.press("Space")
+            page.wait_for_function(
+                "(t) => { const a = document.getElementById('player');"
+                " return !a.paused && a.currentTime > t + 0.2 && a.currentTime < t + 3; }",
+                arg=start,
+                timeout=8_000,
+            )
+            assert watch.problems == []
+        finally:
+            browser.close()

@@ -391,7 +391,12 @@ def run_publish(
 
 
 SIDECARS: Final = (".html", ".episode.html", ".vtt", ".srt", ".transcript.html", ".txt", ".chapters.json")
-_INDEX = re.compile(r"index(-\d+)?\.html")
+# The programme's pages and the search index beside the episodes' files.
+_INDEX = re.compile(
+    r"index(-\d+)?\.html|questions(\.[a-z0-9-]+(\.\d+)?)?\.html|questions(\.schema)?\.json|search\.html"
+    r"|pagefind(/index|/fragment)?|pagefind/(index|fragment)/vi_[0-9a-f]+\.pf_(index|fragment)"
+    r"|pagefind/(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.unknown\.pagefind|pagefind\.vi_[0-9a-f]+\.pf_meta)"
+)
 
 
 def check(root: Path, identities: dict[str, tuple[str, str]], context: str) -> int:

@@ -23,6 +23,7 @@ from radiocast.cli import cli
 from radiocast.deploy import LONG, SHORT, deploy, published_files
 from radiocast.errors import ConfigError, DeployError
 from radiocast.probe import check_online
+from radiocast.search import SEARCH_ENTRY
 from radiocast.workspace import Workspace
 
 FEED = "feeds/podcast.xml"
@@ -52,6 +53,10 @@ def test_a_folder_gets_every_published_file_and_nothing_private(site: Station, t
     assert not any(name.startswith(("seeds", ".radiocast", "podcast.toml", "recordings")) for name in tree(www))
     assert order[-1] == FEED
     assert order.index(ONE) < order.index("feeds/index.html")
+    # The search index's entry names its other files: they are there before it is.
+    index = [name for name in order if name.startswith("feeds/pagefind/") and name != SEARCH_ENTRY]
+    assert index
+    assert max(map(order.index, index)) < order.index(SEARCH_ENTRY) < order.index(FEED)
     assert report.unchanged == 0
 
     again = deploy(site.root, www.as_uri() + "/")
@@ -67,7 +72,8 @@ def test_a_folder_gets_every_published_file_and_nothing_private(site: Station, t
     assert third.uploaded[-1] == FEED
     assert "audio/ky-88-tro-cap-xa-hoi-o-xa-long-hau.mp3" in third.uploaded
     assert ONE not in third.uploaded
-    assert tree(www) == published(site)
+    assert SEARCH_ENTRY in third.uploaded
+    assert tree(www) == published(site)  # the old index's files are gone, without --delete
 
 
 def test_delete_only_when_asked_and_only_what_radiocast_published(site: Station, tmp_path: Path) -> None:

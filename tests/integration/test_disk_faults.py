@@ -281,3 +281,25 @@ def test_a_feed_that_cannot_be_written_stops_the_run_with_its_own_code(one_publi
     assert again.returncode == 0, again.stderr
     assert len(feedparser.parse(feed.read_bytes()).entries) == 2
     assert feed.read_bytes() != old
+
+
+def test_the_search_indexer_killed_by_a_file_size_limit_fails_publish_without_hanging(station: Station) -> None:
+    station.serve_mp3("one.mp3", seconds=3.0)
+    station.seed("a.txt", title="Bài một về đất đai", url=station.url("one.mp3"))
+    assert publish(station.root).returncode == 0
+    index = station.root / "feeds" / "pagefind"
+    before = {p: p.read_bytes() for p in index.rglob("*") if p.is_file()}
+    (station.root / ".radiocast" / "search.digest").unlink()  # the index must be made again
+
+    # Pagefind writes its whole bundle, one file of which is 175 kB: the kernel kills the binary.
+    run = publish(station.root, file_size_limit(160_000))
+
+    assert run.returncode == 3, run.stderr  # the run stopped: the feed is written, the index is not
+    line = one_error(run.stderr)
+    assert line.startswith("radiocast: error: the search index could not be built: the pagefind binary stopped"), line
+    assert "ulimit -f" in line
+    assert {p: p.read_bytes() for p in index.rglob("*") if p.is_file()} == before  # the old index serves on
+
+    again = publish(station.root)
+    assert again.returncode == 0, again.stderr
+    assert (station.root / ".radiocast" / "search.digest").is_file()
