@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import feedparser
+import jsonschema
 import podcastparser
 import pytest
 from click.testing import CliRunner
@@ -182,6 +185,25 @@ def test_an_archive_of_twelve_broadcasts_becomes_twelve_episodes(
     # Who answered, with the office the spreadsheet gave.
     offices = {s.name: s.office for e in episodes.values() for s in e.speakers}
     assert offices == dict(LEADERS)
+
+    # The question index: every good question once, its deep link at the second the chapter starts
+    # in the published audio (the intro's shift included), as open data valid against its schema.
+    published = json.loads((root / "feeds" / "questions.json").read_text(encoding="utf-8"))
+    jsonschema.validate(published, json.loads((root / "feeds" / "questions.schema.json").read_text(encoding="utf-8")))
+    listed = [(q["episode"]["guid"], q["question"]) for q in published["questions"]]
+    assert len(listed) == len(set(listed)) == len(archive.good)
+    starts = {(e.guid, c.title): c.start_ms for e in episodes.values() for c in e.chapters if c.question}
+    for entry in published["questions"]:
+        start_ms = starts[(entry["episode"]["guid"], entry["question"])]
+        assert entry["start_seconds"] == start_ms / 1000
+        page, second = entry["url"].split("#t=")
+        assert page == entry["episode"]["page"]
+        assert float(second) == start_ms / 1000
+    page = (root / "feeds" / "questions.html").read_text(encoding="utf-8")
+    # 145 questions: the overview names the topics, and each topic's pages list its questions.
+    pages = [page, *(p.read_text(encoding="utf-8") for p in sorted((root / "feeds").glob("questions.*.html")))]
+    for good in archive.good:
+        assert sum(html.escape(good.title, quote=False) in text for text in pages) >= 1
 
     seeds, recordings = files(root / "seeds"), files(root / "recordings")
     again = import_archive(root, archive)
