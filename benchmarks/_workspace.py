@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from radiocast.ffmpeg_tool import ffmpeg_path
+from radiocast.audio import ffmpeg_path
 from radiocast.pipeline import publish
 from radiocast.scaffold import create_workspace
 

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from radiocast.align import align_sentences, decode_mono
 from radiocast.audio import ffmpeg_path
 from radiocast.seeds import read_article
-from radiocast.sentences import speakable, split_paragraphs
-from radiocast.speech import SENTENCE_PAUSE_MS, synthesize, write_wav
+from radiocast.speech import align_sentences, decode_mono, split_paragraphs
+from radiocast.speech._espeak import SENTENCE_PAUSE_MS, synthesize, write_wav
+from radiocast.speech._sentences import speakable
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_8d475bc5d7e1daab.txt"

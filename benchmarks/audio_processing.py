@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from radiocast.audio import ffmpeg_path, process
-from radiocast.loudness import meter
+from radiocast.audio._loudness import meter
 from radiocast.models import AudioSettings
 
 BLOCK_S = 300  # synthesised once, looped to length: aevalsrc runs ~20x real time

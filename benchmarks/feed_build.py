@@ -52,7 +52,7 @@ from radiocast.models import (
 from radiocast.notes import episode_notes, person_name
 from radiocast.podcast2 import ITUNES_NS, PODCAST_NS
 from radiocast.text import one_line
-from radiocast.validate_common import ATOM_NS
+from radiocast.validate import ATOM_NS
 from radiocast.workspace import episode_page_path
 
 GOAL_RATIO = 2.0

@@ -15,8 +15,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from radiocast.seeds import read_article
-from radiocast.sentences import speakable, split_paragraphs
-from radiocast.speech import Synthesis, synthesize
+from radiocast.speech import split_paragraphs
+from radiocast.speech._espeak import Synthesis, synthesize
+from radiocast.speech._sentences import speakable
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_8d475bc5d7e1daab.txt"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from radiocast.audio import ffmpeg_path
+from radiocast.audio import chosen_by, ffmpeg, ffmpeg_path
+from radiocast.audio._ffmpeg import ENV_VAR
 from radiocast.errors import AudioError
-from radiocast.ffmpeg_tool import ENV_VAR, chosen_by, ffmpeg
 
 MakeMp3 = Callable[..., Path]
 

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from radiocast.align import align_sentences, decode_mono
 from radiocast.audio import ffmpeg_path
 from radiocast.errors import AudioError
 from radiocast.seeds import read_article
-from radiocast.sentences import speakable, split_paragraphs
-from radiocast.speech import synthesize, write_wav
+from radiocast.speech import align_sentences, decode_mono, split_paragraphs
+from radiocast.speech._espeak import synthesize, write_wav
+from radiocast.speech._sentences import speakable
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_8d475bc5d7e1daab.txt"
 

@@ -14,7 +14,8 @@ import pytest
 from mutagen.id3 import ID3, TIT2
 from mutagen.mp3 import MP3, BitrateMode
 
-from radiocast.audio import Processed, ffmpeg_path, measure_loudness, needs_processing, process
+from radiocast.audio import ffmpeg_path, measure_loudness, process
+from radiocast.audio._process import Processed, needs_processing
 from radiocast.errors import AudioError
 from radiocast.models import AudioSettings
 

@@ -37,7 +37,7 @@ from fetch_server import (
     status,
 )
 from radiocast.errors import FetchError
-from radiocast.httpclient import TransientError
+from radiocast.fetch._http import TransientError
 
 READ_TIMEOUT_S = 0.3
 

@@ -21,12 +21,12 @@ import pytest
 from click.testing import CliRunner
 
 from radiocast import pipeline
-from radiocast.audio import process
+from radiocast.audio import configure_ffmpeg, ffmpeg, ffmpeg_path, measure_loudness, process
+from radiocast.audio._ffmpeg import ENV_VAR, Origin, file_url, run_ffmpeg
+from radiocast.audio._loudness import meter
 from radiocast.cli import cli
 from radiocast.config import parse_config
 from radiocast.errors import AudioError, ConfigError
-from radiocast.ffmpeg_tool import ENV_VAR, Origin, configure_ffmpeg, ffmpeg, ffmpeg_path, file_url, run_ffmpeg
-from radiocast.loudness import measure_loudness, meter
 from radiocast.models import AudioSettings
 from radiocast.scaffold import create_workspace
 
@@ -232,7 +232,7 @@ def test_probed_once_and_cached_on_disk(tmp_path: Path) -> None:
     log = tmp_path / "calls.log"
     binary = wrapper(tmp_path / "ffmpeg", log=log)
     env = {**os.environ, ENV_VAR: str(binary), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    probe = [sys.executable, "-c", "from radiocast.ffmpeg_tool import ffmpeg\nfor _ in range(3): ffmpeg()"]
+    probe = [sys.executable, "-c", "from radiocast.audio import ffmpeg\nfor _ in range(3): ffmpeg()"]
 
     def calls() -> int:
         count = len(log.read_text().splitlines()) if log.exists() else 0

@@ -18,8 +18,8 @@ PACKAGE = Path(radiocast.__file__).parent
 
 # A library → the modules (or subpackages, by prefix) that may import it.
 OWNERS: Mapping[str, tuple[str, ...]] = {
-    "requests": ("radiocast.fetch", "radiocast.httpclient"),
-    "urllib3": ("radiocast.fetch", "radiocast.httpclient"),
+    "requests": ("radiocast.fetch",),
+    "urllib3": ("radiocast.fetch",),
     "mutagen": ("radiocast.tagging",),
     "feedgen": ("radiocast.feed", "radiocast.podcast2"),
     "jinja2": ("radiocast.site",),

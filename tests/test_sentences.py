@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from radiocast.seeds import read_article
-from radiocast.sentences import number_words, speakable, split_paragraphs, split_sentences
+from radiocast.speech import split_paragraphs
+from radiocast.speech._sentences import number_words, speakable, split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_8d475bc5d7e1daab.txt"
 

@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from radiocast.errors import AudioError
-from radiocast.speech import EDGE_MS, PARAGRAPH_PAUSE_MS, SENTENCE_PAUSE_MS, Synthesis, synthesize, voices, write_wav
+from radiocast.speech._espeak import (
+    EDGE_MS,
+    PARAGRAPH_PAUSE_MS,
+    SENTENCE_PAUSE_MS,
+    Synthesis,
+    synthesize,
+    voices,
+    write_wav,
+)
 
 TWO = ["Xin chào các bạn.", "Hôm nay trời đẹp quá!"]
 

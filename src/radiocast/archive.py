@@ -32,7 +32,7 @@ from radiocast.i18n import _
 from radiocast.models import Channel, Episode, PodcastConfig
 from radiocast.podcast2 import LiveItem
 from radiocast.safexml import parse_feed, read_feed
-from radiocast.validate_common import ATOM_NS, FH_NS
+from radiocast.validate import ATOM_NS, FH_NS
 from radiocast.workspace import ARCHIVE_DIR, Workspace, archive_page_path
 
 __all__ = ["ChainProblem", "Document", "build_feeds", "remove_stale", "walk"]

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from radiocast.archive import walk
+from radiocast.audio import measure_loudness
 from radiocast.config import load_config
 from radiocast.cover import check_cover
 from radiocast.errors import AudioError, ConfigError, RadiocastError
 from radiocast.fetch import remote_size
 from radiocast.i18n import N_, _
-from radiocast.loudness import measure_loudness
 from radiocast.models import APPLE_LISTING_LIMIT, FetchSettings, PodcastConfig
 from radiocast.safexml import parse_feed, read_feed
 from radiocast.tagging import read_stream, tag_problems

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radiocast import __version__
+from radiocast.audio import MIN_RELEASE, Ffmpeg, chosen_by, configure_ffmpeg, ffmpeg
 from radiocast.config import load_config
 from radiocast.errors import AudioError, ConfigError, ExitCode, RadiocastError
-from radiocast.ffmpeg_tool import MIN_RELEASE, Ffmpeg, chosen_by, configure_ffmpeg, ffmpeg
 from radiocast.i18n import _
 from radiocast.speech import EngineInfo, engine_info
 from radiocast.workspace import Workspace

@@ -37,7 +37,7 @@ from radiocast.podcast2 import (
     UpdateFrequency,
 )
 from radiocast.text import block, one_line, xml_safe
-from radiocast.validate_common import ATOM_NS, FH_NS
+from radiocast.validate import ATOM_NS, FH_NS
 from radiocast.workspace import episode_page_path
 
 log = logging.getLogger(__name__)

@@ -34,8 +34,7 @@ from radiocast.i18n import _
 from radiocast.safexml import parse_feed, read_feed
 from radiocast.text import block, one_line
 from radiocast.urls import redact_url
-from radiocast.validate import PODCAST_NS_LEGACY
-from radiocast.validate_common import ATOM_NS, ITUNES_NS, PODCAST_NS
+from radiocast.validate import ATOM_NS, ITUNES_NS, PODCAST_NS, PODCAST_NS_LEGACY
 from radiocast.workspace import Workspace
 
 log = logging.getLogger(__name__)

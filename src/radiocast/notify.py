@@ -18,7 +18,7 @@ from radiocast import __version__
 from radiocast.catalog import Catalog
 from radiocast.check import check_workspace
 from radiocast.errors import FetchError
-from radiocast.httpclient import FEED, open_session, send
+from radiocast.fetch import FEED, open_session, send
 from radiocast.i18n import _
 from radiocast.models import PodcastConfig
 from radiocast.urls import redact_url

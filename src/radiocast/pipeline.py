@@ -21,13 +21,13 @@ from slugify import slugify
 
 from radiocast import __version__, broadcast, schedule, search
 from radiocast.archive import build_feeds, remove_stale
+from radiocast.audio import configure_ffmpeg
 from radiocast.catalog import Catalog, chapter_dict, workspace_lock
 from radiocast.config import load_config, with_base_url
 from radiocast.cover import check_cover
 from radiocast.errors import ConfigError, EpisodeError, FeedError, RadiocastError, SeedError
 from radiocast.feed import episode_guid, live_items, podcast_guid
 from radiocast.fetch import Fetcher
-from radiocast.ffmpeg_tool import configure_ffmpeg
 from radiocast.i18n import _
 from radiocast.models import (
     Broadcast,

@@ -18,7 +18,7 @@ from radiocast.archive import walk
 from radiocast.check import Finding, published_items
 from radiocast.config import load_config
 from radiocast.errors import FetchError
-from radiocast.httpclient import FEED, FetchSession, Response, open_session, send
+from radiocast.fetch import FEED, FetchSession, Response, open_session, send
 from radiocast.i18n import _
 from radiocast.models import FetchSettings
 from radiocast.search import PROBED

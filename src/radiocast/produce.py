@@ -18,9 +18,9 @@ from radiocast.fetch import Fetcher
 from radiocast.files import move_into_place
 from radiocast.i18n import N_, _, for_listeners
 from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, LiveSlot, Outcome, Progress, Speaker
-from radiocast.narrate import narrate
 from radiocast.notes import MACHINE_READ_NOTE
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
+from radiocast.speech import narrate
 from radiocast.tagging import EpisodeTags, write_tags
 from radiocast.text import clock
 from radiocast.transcripts import Cue, parse_transcript_file

@@ -26,8 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from radiocast.errors import ConfigError, FeedInputError
-from radiocast.fetch import fetch_bytes
-from radiocast.httpclient import MIB
+from radiocast.fetch import MIB, fetch_bytes
 from radiocast.i18n import N_, _
 from radiocast.models import FetchSettings
 

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from radiocast.align import align_sentences, decode_mono
 from radiocast.chapters import CHAPTERS_MIME, chapters_json
 from radiocast.models import Chapter, Sidecar
-from radiocast.sentences import split_paragraphs
+from radiocast.speech import align_sentences, decode_mono, split_paragraphs
 from radiocast.transcripts import Cue, to_html, to_srt, to_text, to_vtt
 from radiocast.workspace import sidecar_path
 

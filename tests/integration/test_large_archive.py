@@ -97,7 +97,9 @@ def test_a_new_episode_changes_the_feed_and_the_newest_page_never_a_full_one(sev
     assert (seven.root / PAGE_1).stat().st_mtime_ns == page_1.st_mtime_ns
     again = deploy(seven.root, www.as_uri() + "/")
     assert PAGE_1 not in again.uploaded
-    assert again.uploaded[-2:] == (PAGE_2, FEED)
+    # The changed page before the feed that links it, the feed last (the search index changed too).
+    assert again.uploaded[-1] == FEED
+    assert PAGE_2 in again.uploaded
 
 
 def test_raising_max_items_takes_the_archive_back_into_the_feed(seven: Station) -> None:

@@ -12,43 +12,19 @@ from lxml import etree
 
 from radiocast.i18n import _
 from radiocast.safexml import MalformedFeedError, parse_feed
-from radiocast.validate_channel import ChannelRules
-from radiocast.validate_common import (
+from radiocast.validate._channel import ChannelRules
+from radiocast.validate._common import (
     APPLE,
-    ATOM_NS,
     CANONICAL_NS,
-    ITUNES_NS,
-    MAX_DESCRIPTION_BYTES,
-    MAX_TITLE_CHARS,
     P20,
-    PODCAST_NS,
     RSS,
     SPOTIFY,
     XML,
     Problem,
-    Severity,
     tag_of,
 )
-from radiocast.validate_items import APPLE_MEDIA, ItemRules
-from radiocast.validate_live import LiveItemRules
-
-__all__ = [
-    "APPLE",
-    "APPLE_MEDIA",
-    "ATOM_NS",
-    "ITUNES_NS",
-    "MAX_DESCRIPTION_BYTES",
-    "MAX_TITLE_CHARS",
-    "P20",
-    "PODCAST_NS",
-    "PODCAST_NS_LEGACY",
-    "RSS",
-    "SPOTIFY",
-    "XML",
-    "Problem",
-    "Severity",
-    "validate_feed",
-]
+from radiocast.validate._items import ItemRules
+from radiocast.validate._live import LiveItemRules
 
 # The namespace's spec tells apps to accept its old URI too, but partytime and co. know only the new one.
 PODCAST_NS_LEGACY = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"

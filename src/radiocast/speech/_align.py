@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from radiocast.audio import ffmpeg_path
 from radiocast.errors import AudioError
-from radiocast.ffmpeg_tool import ffmpeg_path
 from radiocast.i18n import _
-from radiocast.sentences import speakable
+from radiocast.speech._sentences import speakable
 from radiocast.text import one_line
 from radiocast.transcripts import Cue
 

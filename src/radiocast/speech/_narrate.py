@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from radiocast.sentences import speakable, split_paragraphs
-from radiocast.speech import synthesize, write_wav
+from radiocast.speech._espeak import synthesize, write_wav
+from radiocast.speech._sentences import speakable, split_paragraphs
 from radiocast.transcripts import Cue
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from lxml import etree
 
 from radiocast.i18n import _
-from radiocast.validate_common import P20, RSS, Rules, text_of
+from radiocast.validate._common import P20, RSS, Rules, text_of
 
 LIVE_STATUSES = ("pending", "live", "ended")
 

@@ -1,7 +1,7 @@
 """Fetch: an audio URL → a complete, verified local MP3 (retries, resume, sniffing, atomic rename).
 
-The HTTP plumbing (retry and fetch policies, error translation, sniffing) is in httpclient.py,
-the resumable ``.part`` in partfile.py.
+The HTTP plumbing (retry and fetch policies, error translation, sniffing) is in _http.py,
+the resumable ``.part`` in _partfile.py.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from radiocast import __version__
 from radiocast.errors import FetchError
-from radiocast.httpclient import (
+from radiocast.fetch._http import (
     AUDIO,
     BACKOFF_MAX_S,
     CHUNK_BYTES,
     FEED,
     MIB,
-    RETRY_AFTER_MAX_S,
     CutOffError,
     FetchSession,
     TransientError,
@@ -48,21 +47,10 @@ from radiocast.httpclient import (
     status_error,
     strong_validator,
 )
+from radiocast.fetch._partfile import PartFile
 from radiocast.i18n import _
 from radiocast.models import FetchSettings
-from radiocast.partfile import PartFile
 from radiocast.urls import redact_url
-
-# CHUNK_BYTES and RETRY_AFTER_MAX_S live in httpclient, beside the code they tune.
-__all__ = [
-    "CHUNK_BYTES",
-    "RETRY_AFTER_MAX_S",
-    "FetchResult",
-    "Fetcher",
-    "Progress",
-    "fetch_bytes",
-    "remote_size",
-]
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +132,7 @@ class Fetcher:
         station's own recordings). A body gzip-coded in spite of ``Accept-Encoding: identity``
         is decoded; one labelled gzip but not coded is stored as sent. Passing *etag* /
         *last_modified* makes the request conditional (see FetchResult.not_modified). The
-        fetch policy (httpclient) applies to *url* and every redirect. *dest* is replaced only
+        fetch policy (_http.py) applies to *url* and every redirect. *dest* is replaced only
         on success: on failure nothing is written there (a file already there is left alone),
         and the .part is kept only when it is a genuine prefix worth resuming.
         """

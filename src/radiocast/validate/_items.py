@@ -9,7 +9,7 @@ from lxml import etree
 
 from radiocast.chapters import CHAPTERS_MIME
 from radiocast.i18n import _
-from radiocast.validate_common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, first_child, tag_of, text_of
+from radiocast.validate._common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, first_child, tag_of, text_of
 
 # Apple: "the file extension decides acceptance"; each accepted extension with its type.
 APPLE_MEDIA = {

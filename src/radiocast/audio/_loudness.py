@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from radiocast.audio._ffmpeg import check_input, ffmpeg, file_url, last_time_ms, run_ffmpeg
 from radiocast.errors import AudioError
-from radiocast.ffmpeg_tool import check_input, ffmpeg, file_url, last_time_ms, run_ffmpeg
 from radiocast.i18n import _
 from radiocast.models import AudioSettings
 
 # The audio stage's lines, under its name as before the split (filters and tests select by stage).
-log = logging.getLogger("radiocast.audio")
+log = logging.getLogger(__name__)
 
 LOUDNESS_TOLERANCE_LU = 1.0
 # BS.1770's absolute gate: ebur128 reports exactly -70 when every block is gated out.

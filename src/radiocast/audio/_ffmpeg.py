@@ -1,6 +1,6 @@
 """ffmpeg itself: choose it, learn what it can do, check a file before handing it over, run it.
 
-audio.py, loudness.py and align.py do all their sample work through these.
+_process.py, _loudness.py and speech's alignment do all their sample work through these.
 
 Which ffmpeg: ``RADIOCAST_FFMPEG`` (a path, ``system`` for the one on PATH, or ``bundled``),
 else podcast.toml's ``[audio] ffmpeg`` (same values), else the binary of the imageio-ffmpeg

@@ -42,7 +42,7 @@ from radiocast.models import FetchSettings
 from radiocast.urls import redact_url
 
 # The fetch stage's lines, under its name as before the split (filters and tests select by stage).
-log = logging.getLogger("radiocast.fetch")
+log = logging.getLogger(__name__)
 
 # requests' default iter_content reads 1 byte at a time, 8 KiB is 1.7x slower than curl.
 CHUNK_BYTES = 1024 * 1024

@@ -5,7 +5,7 @@ hour-long recording streams through ffmpeg and never sits decoded in Python memo
 (pydub's ``AudioSegment.from_file`` peaks at 1.8 GB for 60 minutes). pydub is not used:
 ffmpeg's filter graph resamples, remixes and crossfades the jingles in the same streaming
 pass, which pydub could only do by loading them whole. Finding and running ffmpeg is in
-ffmpeg_tool.py, measuring loudness and planning gains and the limiter in loudness.py.
+_ffmpeg.py, measuring loudness and planning gains and the limiter in _loudness.py.
 """
 
 from __future__ import annotations
@@ -16,11 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from radiocast.errors import AudioError
-from radiocast.ffmpeg_tool import check_input, ffmpeg, ffmpeg_path, file_url, last_time_ms, run_ffmpeg
-from radiocast.files import atomic_path
-from radiocast.i18n import _
-from radiocast.loudness import (
+from radiocast.audio._ffmpeg import check_input, ffmpeg, ffmpeg_path, file_url, last_time_ms, run_ffmpeg
+from radiocast.audio._loudness import (
     MP3_LOSS_LU,
     PEAK_MARGIN_DB,
     Plan,
@@ -30,21 +27,11 @@ from radiocast.loudness import (
     meter,
     miss,
 )
+from radiocast.errors import AudioError
+from radiocast.files import atomic_path
+from radiocast.i18n import _
 from radiocast.models import AudioSettings
 from radiocast.tagging import read_stream
-
-# ffmpeg_path and measure_loudness live beside the code they share (ffmpeg_tool, loudness).
-__all__ = [
-    "CROSSFADE_MS",
-    "AudioInfo",
-    "Processed",
-    "decoded_duration_ms",
-    "ffmpeg_path",
-    "measure_loudness",
-    "needs_processing",
-    "probe",
-    "process",
-]
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from radiocast.fetch._http import CHUNK_BYTES, SNIFF_BYTES
 from radiocast.files import write_atomic
-from radiocast.httpclient import CHUNK_BYTES, SNIFF_BYTES
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from lxml import etree
 from radiocast.config import APPLE_CATEGORIES
 from radiocast.i18n import _
 from radiocast.languages import is_language_code
-from radiocast.validate_common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, text_of
+from radiocast.validate._common import APPLE, MAX_TITLE_CHARS, P20, RSS, SPOTIFY, Rules, text_of
 
 _OBSOLETE_CATEGORIES = frozenset(
     {
