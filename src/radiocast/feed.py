@@ -23,7 +23,7 @@ from lxml import etree
 from radiocast import __version__
 from radiocast.broadcast import status_at
 from radiocast.errors import FeedError
-from radiocast.feed_items import add_item, plain_title
+from radiocast.feed_items import ITEM_PREFIXES, add_item, plain_title
 from radiocast.i18n import _
 from radiocast.models import Broadcast, Channel, Episode, PodcastConfig
 from radiocast.notes import MAX_DESCRIPTION_BYTES, shorten
@@ -96,9 +96,16 @@ def build_feed(
         fg.podcast2.live_items = list(live)
         # feedgen's tree itself, not rss_str's bytes: _finish would only parse them back.
         root, _doc = fg._create_rss()
-        # After feedgen's channel tags, where feedgen put its entries.
+        # feedgen declares content: whether or not an item uses it (FEED-SPEC §0). The other
+        # unused declarations go now, while the tree is only the channel; content: goes with a
+        # walk of the whole tree, only when no item wrote a content:encoded.
+        etree.cleanup_namespaces(root, keep_ns_prefixes=ITEM_PREFIXES)
+        wrote_content = False
         for episode in items:
-            add_item(root[0], config, episode)
+            # After feedgen's channel tags, where feedgen put its entries.
+            wrote_content |= add_item(root[0], config, episode)
+        if not wrote_content:
+            etree.cleanup_namespaces(root)
     except ValueError as e:
         # feedgen's and lxml's own validation: a value we failed to clean.
         raise FeedError(
@@ -272,13 +279,11 @@ def _finish(
     links: Sequence[tuple[str, str]] = (),
     archive_url: str | None = None,
 ) -> bytes:
-    """Tidy feedgen's tree and write it: drop unused namespace declarations and, with no items, the clock.
+    """Finish feedgen's tree and write it: with no items, without the clock.
 
     feedgen writes only the self atom:link into RSS; the WebSub hubs and the other *links* go
     right after it.
     """
-    # feedgen always declares content:, which only content:encoded would use (FEED-SPEC §0).
-    etree.cleanup_namespaces(root)
     self_link = root.find(f"channel/{{{ATOM_NS}}}link[@rel='self']")
     if self_link is not None:
         extra = [("hub", hub) for hub in hubs] + list(links)

@@ -31,6 +31,8 @@ log = logging.getLogger("radiocast.feed")
 MAX_TITLE_CHARS: Final = 255
 ENCLOSURE_TYPE: Final = "audio/mpeg"
 CONTENT_NS: Final = "http://purl.org/rss/1.0/modules/content/"
+# The prefixes of the namespaces an item's tags are in.
+ITEM_PREFIXES: Final = ("itunes", "podcast", "content")
 
 # Only things that look like tags or comments: "a < b > c" keeps its words.
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
@@ -42,8 +44,12 @@ _EPISODE: Final = f"{{{ITUNES_NS}}}episode"
 _EPISODE_TYPE: Final = f"{{{ITUNES_NS}}}episodeType"
 
 
-def add_item(channel: etree._Element, config: PodcastConfig, ep: Episode) -> None:
-    """Append *ep*'s <item> to *channel*; lxml raises ValueError on a text XML cannot carry."""
+def add_item(channel: etree._Element, config: PodcastConfig, ep: Episode) -> bool:
+    """Append *ep*'s <item> to *channel*; True when it has a content:encoded.
+
+    The namespaces of ITEM_PREFIXES must be declared on the root. lxml raises ValueError on a
+    text XML cannot carry.
+    """
     sub = etree.SubElement
     item = sub(channel, "item")
     title = plain_title(ep.title)
@@ -56,9 +62,10 @@ def add_item(channel: etree._Element, config: PodcastConfig, ep: Episode) -> Non
     if description or content:
         # Apple asks for item HTML inside CDATA; escaped, the notes can never hold "]]>".
         sub(item, "description").text = etree.CDATA(description or content)
-    if description and content and content != description:
-        # Only when it holds more: an app that finds no content:encoded shows the description's
-        # HTML (Apple, podcastparser's description_html), and every poll would fetch it twice.
+    # Only when it holds more: an app that finds no content:encoded shows the description's
+    # HTML (Apple, podcastparser's description_html), and every poll would fetch it twice.
+    encoded = bool(description and content and content != description)
+    if encoded:
         sub(item, _ENCODED).text = etree.CDATA(content)
     sub(item, "guid", isPermaLink="false").text = ep.guid
     sub(item, "enclosure", url=ep.enclosure_url, length=str(ep.size_bytes), type=ENCLOSURE_TYPE)
@@ -91,6 +98,7 @@ def add_item(channel: etree._Element, config: PodcastConfig, ep: Episode) -> Non
         season=season,
         episode=number,
     )
+    return encoded
 
 
 def plain_title(text: str) -> str:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from radiocast.align import align_sentences, decode_mono
 from radiocast.chapters import CHAPTERS_MIME, chapters_json
 from radiocast.models import Chapter, Sidecar
 from radiocast.sentences import split_paragraphs
@@ -59,6 +58,9 @@ def aligned_cues(mp3: Path, texts: Sequence[str]) -> list[Cue]:
     sentences = split_paragraphs(texts).sentences
     if not sentences:
         return []
+    # Here, not at the top: align imports numpy, which a publish with nothing to align does not need.
+    from radiocast.align import align_sentences, decode_mono
+
     return align_sentences(decode_mono(mp3, ALIGN_RATE), ALIGN_RATE, sentences)
 
 
