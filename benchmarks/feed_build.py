@@ -28,15 +28,8 @@ from _workspace import best_of
 from lxml import etree
 
 from radiocast import __version__
-from radiocast.feed import (
-    ENCLOSURE_TYPE,
-    _channel_description,
-    _sidecar_url,
-    _title,
-    build_feed,
-    episode_guid,
-    podcast_guid,
-)
+from radiocast.feed import _channel_description, build_feed, episode_guid, podcast_guid
+from radiocast.feed_items import ENCLOSURE_TYPE, plain_title, sidecar_url
 from radiocast.models import (
     Category,
     Channel,
@@ -164,7 +157,7 @@ def prepare(episodes: list[Episode]) -> list[tuple[Episode, Texts]]:
         author = one_line(ep.author) if ep.author else None
         # content:encoded only when it holds more than the description.
         content = "" if content == description else content
-        out.append((ep, Texts(_title(ep.title), description, content, author, persons)))
+        out.append((ep, Texts(plain_title(ep.title), description, content, author, persons)))
     return out
 
 
@@ -181,7 +174,7 @@ def lxml_feed(channel: Channel, items: list[tuple[Episode, Texts]]) -> bytes:
     rss = etree.Element("rss", nsmap=NSMAP if content_used else {k: v for k, v in NSMAP.items() if k != "content"})
     rss.set("version", "2.0")
     ch = sub(rss, "channel")
-    title = _title(config.title)
+    title = plain_title(config.title)
     sub(ch, "title").text = title
     sub(ch, "link").text = config.site_url
     sub(ch, "description").text = _channel_description(config.description)
@@ -236,12 +229,12 @@ def lxml_feed(channel: Channel, items: list[tuple[Episode, Texts]]) -> bytes:
         sub(item, f"{itunes}episodeType").text = "full"
         sub(item, f"{itunes}explicit").text = explicit
         for transcript in ep.transcripts:
-            attrs = {"url": _sidecar_url(config, transcript), "type": transcript.mime, "language": config.language}
+            attrs = {"url": sidecar_url(config, transcript), "type": transcript.mime, "language": config.language}
             if transcript.rel:
                 attrs["rel"] = transcript.rel
             sub(item, f"{podcast}transcript", attrs)
         if ep.chapters_file is not None:
-            url = _sidecar_url(config, ep.chapters_file)
+            url = sidecar_url(config, ep.chapters_file)
             sub(item, f"{podcast}chapters", url=url, type="application/json+chapters")
         for name, role in texts.persons:
             sub(item, f"{podcast}person", role=role, group="cast").text = name

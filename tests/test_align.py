@@ -1,4 +1,4 @@
-"""Alignment of known sentences on the pauses of speech (radiocast.align)."""
+"""Alignment of known sentences on the pauses of speech (radiocast.speech)."""
 
 from __future__ import annotations
 

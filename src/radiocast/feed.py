@@ -1,22 +1,21 @@
-"""Catalog rows → RSS bytes: feedgen, its iTunes "podcast" extension and our podcast2 extension.
+"""Catalog rows → RSS bytes: the channel by feedgen, its iTunes "podcast" extension and our podcast2
+extension; the items by feed_items.py.
 
 The bytes depend only on the channel and the episodes passed in: no clock, no randomness, a fixed
 item order. Rebuilding from unchanged input gives byte-identical output, so ETags stay put and
 clients see nothing new. What Apple, PSP-1 and the Podcasting 2.0 namespace ask for is in
-FEED-SPEC.md §1, §2 and §7. The items' HTML notes and podcast:person texts come from notes.py.
+FEED-SPEC.md §1, §2 and §7.
 """
 
 from __future__ import annotations
 
 import html
-import logging
 import re
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -24,33 +23,17 @@ from lxml import etree
 from radiocast import __version__
 from radiocast.broadcast import status_at
 from radiocast.errors import FeedError
+from radiocast.feed_items import ITEM_PREFIXES, add_item, plain_title
 from radiocast.i18n import _
-from radiocast.models import Broadcast, Channel, Episode, PodcastConfig, Sidecar
-from radiocast.notes import MAX_DESCRIPTION_BYTES, episode_notes, person_name, shorten
-from radiocast.podcast2 import (
-    LiveItem,
-    Location,
-    Person,
-    Podcast2EntryExtension,
-    Podcast2Extension,
-    Transcript,
-    UpdateFrequency,
-)
+from radiocast.models import Broadcast, Channel, Episode, PodcastConfig
+from radiocast.notes import MAX_DESCRIPTION_BYTES, shorten
+from radiocast.podcast2 import LiveItem, Location, Podcast2Extension, UpdateFrequency
 from radiocast.text import block, one_line, xml_safe
 from radiocast.validate import ATOM_NS, FH_NS
-from radiocast.workspace import episode_page_path
-
-log = logging.getLogger(__name__)
-
-# Apple counts tag values in characters, <description> alone in bytes (notes.MAX_DESCRIPTION_BYTES).
-MAX_TITLE_CHARS: Final = 255
-ENCLOSURE_TYPE: Final = "audio/mpeg"
 
 # FEED-SPEC §2.2: a constant of the podcast namespace, not uuid5(NAMESPACE_URL, "podcast").
 _PODCAST_GUID_NS: Final = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-# Only things that look like tags or comments: "a < b > c" keeps its words.
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -108,13 +91,21 @@ def build_feed(
     try:
         fg = FeedGenerator()
         fg.load_extension("podcast")
-        fg.register_extension("podcast2", Podcast2Extension, Podcast2EntryExtension)
+        fg.register_extension("podcast2", Podcast2Extension)
         _fill_channel(fg, channel, newest)
         fg.podcast2.live_items = list(live)
-        for episode in items:
-            _add_item(fg, config, episode)
         # feedgen's tree itself, not rss_str's bytes: _finish would only parse them back.
         root, _doc = fg._create_rss()
+        # feedgen declares content: whether or not an item uses it (FEED-SPEC §0). The other
+        # unused declarations go now, while the tree is only the channel; content: goes with a
+        # walk of the whole tree, only when no item wrote a content:encoded.
+        etree.cleanup_namespaces(root, keep_ns_prefixes=ITEM_PREFIXES)
+        wrote_content = False
+        for episode in items:
+            # After feedgen's channel tags, where feedgen put its entries.
+            wrote_content |= add_item(root[0], config, episode)
+        if not wrote_content:
+            etree.cleanup_namespaces(root)
     except ValueError as e:
         # feedgen's and lxml's own validation: a value we failed to clean.
         raise FeedError(
@@ -192,7 +183,7 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
             _("podcast:guid {guid!r} is not a UUID").format(guid=channel.podcast_guid),
             hint=_("the catalog's podcast GUID must come from podcast_guid(feed_url)"),
         ) from e
-    title = _title(config.title)
+    title = plain_title(config.title)
     description = _channel_description(config.description)
     if not title or not description:
         raise FeedError(
@@ -248,76 +239,6 @@ def _fill_channel(fg: Any, channel: Channel, newest: datetime | None) -> None:
         podcast2.update_frequency = UpdateFrequency(text=config.update_frequency_text, rrule=config.update_frequency)
 
 
-def _add_item(fg: Any, config: PodcastConfig, ep: Episode) -> None:
-    fe = fg.add_entry(order="append")  # feedgen prepends by default
-    fe.guid(ep.guid, permalink=False)
-    title = _title(ep.title)
-    if not title:
-        log.warning(
-            _("episode %s: title %r has no text left once cleaned; using the slug"),
-            ep.slug,
-            ep.title,
-        )
-        title = ep.slug
-    fe.title(title)
-    fe.link(href=config.base_url + episode_page_path(ep.slug))
-    description, content = episode_notes(ep)
-    if description:
-        # Written as CDATA by _finish; feedgen would entity-escape it next to a content:encoded.
-        fe.description(description)
-    if content and content != description:
-        # Only when it holds more: an app that finds no content:encoded shows the description's
-        # HTML (Apple, podcastparser's description_html), and every poll would fetch it twice.
-        fe.content(content, type="CDATA")
-    fe.enclosure(url=ep.enclosure_url, length=str(ep.size_bytes), type=ENCLOSURE_TYPE)
-    # RFC 2822 with the podcast's numeric offset, e.g. +0700.
-    fe.pubDate(ep.published.astimezone(config.tz))
-    if ep.duration_ms is not None:
-        seconds = (ep.duration_ms + 500) // 1000  # whole seconds, half up
-        fe.podcast.itunes_duration(seconds)
-    fe.podcast.itunes_episode_type("full")
-    if ep.author and (author := one_line(ep.author)):
-        fe.podcast.itunes_author(author)
-    podcast2 = fe.podcast2
-    podcast2.itunes_explicit = config.explicit
-    if (season := _positive(ep, "season", ep.season)) is not None:
-        fe.podcast.itunes_season(season)
-        podcast2.season = season
-    if (number := _positive(ep, "episode", ep.episode_number)) is not None:
-        fe.podcast.itunes_episode(number)
-        podcast2.episode = number
-    podcast2.transcripts = [
-        Transcript(
-            url=_sidecar_url(config, sidecar),
-            type=sidecar.mime,
-            language=config.language,
-            rel=sidecar.rel,
-        )
-        for sidecar in ep.transcripts
-    ]
-    if ep.chapters_file is not None:
-        podcast2.chapters_url = _sidecar_url(config, ep.chapters_file)
-    podcast2.persons = [
-        Person(name=name, role=speaker.role.value, group="cast")
-        for speaker in ep.speakers
-        if (name := person_name(speaker))
-    ]
-
-
-def _positive(ep: Episode, what: str, value: int | None) -> int | None:
-    """Apple and Podcasting 2.0 want a positive number: leave out anything else, and say so."""
-    if value is None:
-        return None
-    if value < 1:
-        log.warning(_("episode %s: %s number %d is not positive; left out of the feed"), ep.slug, what, value)
-        return None
-    return value
-
-
-def _sidecar_url(config: PodcastConfig, sidecar: Sidecar) -> str:
-    return config.base_url + quote(sidecar.path.lstrip("/"))
-
-
 STYLESHEET_HREF: Final = "podcast.xsl"
 _XML_DECLARATION = re.compile(rb"\A<\?xml[^>]*\?>")
 
@@ -358,16 +279,11 @@ def _finish(
     links: Sequence[tuple[str, str]] = (),
     archive_url: str | None = None,
 ) -> bytes:
-    """Tidy feedgen's tree and write it: drop unused namespace declarations and, with no items, the clock.
+    """Finish feedgen's tree and write it: with no items, without the clock.
 
     feedgen writes only the self atom:link into RSS; the WebSub hubs and the other *links* go
     right after it.
     """
-    # feedgen always declares content:, which only content:encoded would use (FEED-SPEC §0).
-    etree.cleanup_namespaces(root)
-    # Apple asks for item HTML inside CDATA; escaped, the notes can never hold "]]>".
-    for description in root.iterfind("channel/item/description"):
-        description.text = etree.CDATA(description.text or "")
     self_link = root.find(f"channel/{{{ATOM_NS}}}link[@rel='self']")
     if self_link is not None:
         extra = [("hub", hub) for hub in hubs] + list(links)
@@ -396,15 +312,6 @@ def _as_archive(root: etree._Element) -> etree._Element:
 
 
 # --- text -----------------------------------------------------------------------------------------
-
-
-def _title(text: str) -> str:
-    """A title as Apple and YouTube want it: plain text, no < or >, at most 255 characters."""
-    text = _TAG.sub("", xml_safe(text)).replace("<", "").replace(">", "")
-    text = one_line(text)
-    if len(text) > MAX_TITLE_CHARS:
-        text = shorten(text, lambda s: len(s) <= MAX_TITLE_CHARS)
-    return text
 
 
 def _escaped_size(text: str) -> int:

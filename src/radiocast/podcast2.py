@@ -1,20 +1,22 @@
-"""feedgen extension for the Podcasting 2.0 namespace, plus itunes:explicit as true/false.
+"""The Podcasting 2.0 namespace, plus itunes:explicit as true/false: a feedgen extension for the channel,
+`item_tags` for an item (feed_items.py writes items with lxml directly).
 
-Register it under its own attribute, not "podcast" (feedgen's iTunes extension owns that)::
+Register the extension under its own attribute, not "podcast" (feedgen's iTunes extension owns that)::
 
-    fg.register_extension("podcast2", Podcast2Extension, Podcast2EntryExtension)
+    fg.register_extension("podcast2", Podcast2Extension)
     fg.podcast2.guid = "…"
 
-Our classes use plain attributes, not feedgen's getter/setter style. Every string written here goes
+Our class uses plain attributes, not feedgen's getter/setter style. Every string written here goes
 through `xml_safe`, so a stray control character can never make lxml refuse the feed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.base import BaseExtension
 from lxml import etree
 
 from radiocast.chapters import CHAPTERS_MIME
@@ -140,7 +142,7 @@ def _live_item(channel: etree._Element, after: etree._Element, live: LiveItem) -
     return elem
 
 
-def _persons(parent: etree._Element, persons: list[Person]) -> None:
+def _persons(parent: etree._Element, persons: Sequence[Person]) -> None:
     for person in persons:
         _sub(
             parent,
@@ -175,7 +177,7 @@ class Podcast2Extension(BaseExtension):  # type: ignore[misc]  # feedgen: untype
         self.live_items: list[LiveItem] = []
 
     def extend_ns(self) -> dict[str, str]:
-        # Only feed-level extensions are asked: the entry extension relies on this declaration.
+        # Items (feed_items.py) are written under the channel and use this declaration.
         return {"podcast": PODCAST_NS}
 
     def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
@@ -229,56 +231,42 @@ class Podcast2Extension(BaseExtension):  # type: ignore[misc]  # feedgen: untype
         return rss_feed
 
 
-class Podcast2EntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedgen: untyped
-    """Item-level <podcast:*> tags, and <itunes:explicit> as true/false."""
+def item_tags(
+    item: etree._Element,
+    *,
+    explicit: bool,
+    transcripts: Sequence[Transcript],
+    chapters_url: str | None,
+    persons: Sequence[Person],
+    season: int | None,
+    episode: int | None,
+) -> None:
+    """Append an item's <itunes:explicit> as true/false and its <podcast:*> tags; numbers already positive.
 
-    def __init__(self) -> None:
-        self.itunes_explicit: bool | None = None
-        self.transcripts: list[Transcript] = []
-        self.chapters_url: str | None = None
-        # An item's person list replaces the channel's entirely (podcast namespace).
-        self.persons: list[Person] = []
-        self.season: int | None = None
-        self.season_name: str | None = None
-        self.episode: int | None = None
-        self.episode_display: str | None = None
-
-    def extend_rss(self, item: etree._Element) -> etree._Element:
-        _explicit(item, self.itunes_explicit)
-        for transcript in self.transcripts:
-            if transcript.type not in TRANSCRIPT_TYPES:
-                raise FeedError(
-                    _("podcast:transcript {url}: type {type!r} is not a transcript type").format(
-                        url=transcript.url, type=transcript.type
-                    ),
-                    hint=_("use one of: {choices}").format(choices=", ".join(sorted(TRANSCRIPT_TYPES))),
-                )
-            _sub(
-                item,
-                PODCAST_NS,
-                "transcript",
-                url=transcript.url,
-                type=transcript.type,
-                language=transcript.language,
-                rel=transcript.rel,
+    An item's person list replaces the channel's entirely (podcast namespace).
+    """
+    _explicit(item, explicit)
+    for transcript in transcripts:
+        if transcript.type not in TRANSCRIPT_TYPES:
+            raise FeedError(
+                _("podcast:transcript {url}: type {type!r} is not a transcript type").format(
+                    url=transcript.url, type=transcript.type
+                ),
+                hint=_("use one of: {choices}").format(choices=", ".join(sorted(TRANSCRIPT_TYPES))),
             )
-        if self.chapters_url is not None:
-            _sub(
-                item,
-                PODCAST_NS,
-                "chapters",
-                url=self.chapters_url,
-                type=CHAPTERS_MIME,
-            )
-        _persons(item, self.persons)
-        if self.season is not None:
-            if self.season < 1:
-                raise FeedError(_("podcast:season {season} must be a positive integer").format(season=self.season))
-            name = _node_text(self.season_name, "season") if self.season_name else None
-            _sub(item, PODCAST_NS, "season", str(self.season), name=name)
-        if self.episode is not None:
-            if self.episode < 1:
-                raise FeedError(_("podcast:episode {episode} must be a positive number").format(episode=self.episode))
-            display = one_line(self.episode_display)[:32] if self.episode_display else None
-            _sub(item, PODCAST_NS, "episode", str(self.episode), display=display)
-        return item
+        _sub(
+            item,
+            PODCAST_NS,
+            "transcript",
+            url=transcript.url,
+            type=transcript.type,
+            language=transcript.language,
+            rel=transcript.rel,
+        )
+    if chapters_url is not None:
+        _sub(item, PODCAST_NS, "chapters", url=chapters_url, type=CHAPTERS_MIME)
+    _persons(item, persons)
+    if season is not None:
+        _sub(item, PODCAST_NS, "season", str(season))
+    if episode is not None:
+        _sub(item, PODCAST_NS, "episode", str(episode))

@@ -20,7 +20,6 @@ from radiocast.i18n import N_, _, for_listeners
 from radiocast.models import Channel, Chapter, Episode, EpisodeState, Kind, LiveSlot, Outcome, Progress, Speaker
 from radiocast.notes import MACHINE_READ_NOTE
 from radiocast.sidecars import SidecarFile, aligned_cues, chapters_file, shifted, transcript_files
-from radiocast.speech import narrate
 from radiocast.tagging import EpisodeTags, write_tags
 from radiocast.text import clock
 from radiocast.transcripts import Cue, parse_transcript_file
@@ -148,6 +147,10 @@ def build(context: Context, source: Source, episode: Episode, *, digest: str, co
             episode = catalog.save(replace(episode, etag=context.local_fingerprint(source)))
         if origin is None:
             origin = ws.staging_dir / f"{episode.slug}.narration.wav"
+            # Here, not at the top: narration imports numpy and eSpeak NG's bindings, which only a
+            # narrated article needs.
+            from radiocast.speech import narrate
+
             cues = narrate([source.title, source.summary, *source.body], origin, voice=settings.voice)
             log.debug("%s: narrated into %s", episode.seed, ws.relative(origin))
             outcome = Outcome.NARRATED

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from radiocast.chapters import CHAPTERS_MIME, chapters_json
 from radiocast.models import Chapter, Sidecar
-from radiocast.speech import align_sentences, decode_mono, split_paragraphs
+from radiocast.speech import split_paragraphs
 from radiocast.transcripts import Cue, to_html, to_srt, to_text, to_vtt
 from radiocast.workspace import sidecar_path
 
@@ -60,6 +60,9 @@ def aligned_cues(mp3: Path, texts: Sequence[str]) -> list[Cue]:
     sentences = split_paragraphs(texts).sentences
     if not sentences:
         return []
+    # Here, not at the top: alignment imports numpy, which a publish with nothing to align does not need.
+    from radiocast.speech import align_sentences, decode_mono
+
     return align_sentences(decode_mono(mp3, ALIGN_RATE), ALIGN_RATE, sentences)
 
 

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from radiocast.errors import SeedError
 from radiocast.i18n import _
 from radiocast.text import clock, one_line
@@ -88,6 +86,10 @@ def split_cue(cue: Cue, *, max_chars: int = MAX_LINE_CHARS * MAX_CUE_LINES) -> l
     if len(text) <= max_chars:
         return [replace(cue, text=text)]
     parts = _pieces(text, max_chars)
+    # Here, not at the top: numpy takes a tenth of a second to import, and a publish with nothing
+    # to produce (most of them) splits no cue.
+    import numpy as np
+
     lengths = np.cumsum([0] + [len(p) + 1 for p in parts], dtype=np.float64)
     times = cue.start_ms + (cue.end_ms - cue.start_ms) * lengths / lengths[-1]
     bounds = [round(float(t)) for t in times]
