@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Awaitable, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from radiocast import __version__
 from radiocast.errors import FeedError, SeedError
@@ -34,6 +34,9 @@ from radiocast.models import Channel, Episode
 from radiocast.text import one_line, seconds_text, unaccented
 from radiocast.transcripts import parse_transcript_file
 from radiocast.workspace import FEEDS_DIR, Workspace, episode_page_path
+
+if TYPE_CHECKING:
+    from pagefind.index import PagefindIndex
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +152,17 @@ async def _build(docs: Sequence[tuple[str, str]], work: Path) -> Path:
 async def _pagefind(pages: Path, output: Path) -> None:
     from pagefind.index import IndexConfig, PagefindIndex  # the indexer starts a binary: only when needed
 
+    # The wrapper logs its own view of a dead binary ("timed out waiting for responses"); the
+    # failure is reported once, by us, as one line.
+    logging.getLogger("pagefind").setLevel(logging.CRITICAL)
     index = PagefindIndex(config=IndexConfig(force_language="vi", output_path=str(output)))
+    try:
+        await _indexed(index, pages)
+    except ProcessLookupError as e:  # it died after its last reply, before the wrapper stopped it
+        raise RuntimeError("the pagefind binary stopped (it was gone when told to stop)") from e
+
+
+async def _indexed(index: PagefindIndex, pages: Path) -> None:
     async with index:
         service = index._service
         if service is None:  # _start() sets it: never the case inside the block
