@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, is_dataclass, replace
 from dataclasses import fields as dataclass_fields
@@ -52,6 +52,16 @@ from radiocast.workspace import Workspace, audio_path
 log = logging.getLogger(__name__)
 
 SLUG_MAX_LENGTH = 100
+RENDER_STAMP = "render.json"  # under .radiocast/: what the pages and feeds were last made from
+# radiocast's own inputs to the pages: a changed template or stylesheet renders again, version or not.
+_TEMPLATE_FILES = tuple(
+    sorted(
+        p
+        for d in ("templates", "data")
+        for p in (Path(__file__).parent / d).iterdir()
+        if p.suffix in (".j2", ".xsl", ".json", ".css", ".js")
+    )
+)
 THUMBNAIL_CACHE = "cache"  # under .radiocast/: the cover's thumbnails between runs
 PAGE_COVER_PX = 288  # the cover on the programme's pages: sharp at 144 CSS px on 2x screens
 
@@ -246,12 +256,15 @@ def _render(context: Context, live: list[Episode], cover: Path) -> bool:
     """Write the pages, the feed and its archive pages that changed; True when the feed did."""
     ws, channel, catalog, now = context.ws, context.channel, context.catalog, context.now
     on_air = broadcast.in_feed(catalog.broadcasts(), {e.guid for e in live}, now)
-    outputs = build_site(
-        channel,
-        live,
-        cover=cached_thumbnail(cover, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX),
-        live=[(b, broadcast.status_at(b, now).value) for b in on_air],
-    )
+    statuses = [(b, broadcast.status_at(b, now).value) for b in on_air]
+    thumbnail = cached_thumbnail(cover, ws.state_dir / THUMBNAIL_CACHE, size=PAGE_COVER_PX)
+    stamp = ws.state_dir / RENDER_STAMP
+    inputs = _render_inputs(channel, live, statuses, thumbnail)
+    if not _render_needed(ws, stamp, inputs):
+        # Nothing they are made from changed and every file is as written: the same bytes again.
+        _update_search(ws, channel, live)
+        return False
+    outputs = build_site(channel, live, cover=thumbnail, live=statuses)
     feed_name = ws.relative(ws.feed_path)
     outputs[feed_name], archive_pages = build_feeds(channel, live, live_items(channel.config, on_air, now))
     outputs.update(archive_pages)
@@ -268,11 +281,55 @@ def _render(context: Context, live: list[Episode], cover: Path) -> bool:
         except OSError as e:
             raise _write_error(ws, e, FeedError) from e
     remove_stale(ws, archive_pages)
+    _update_search(ws, channel, live)
+    _stamp_render(ws, stamp, inputs, outputs)
+    return feed_name in written
+
+
+def _update_search(ws: Workspace, channel: Channel, live: list[Episode]) -> None:
     try:
         search.update_index(ws, channel, live)
     except OSError as e:
         raise _write_error(ws, e, FeedError) from e
-    return feed_name in written
+
+
+def _render_inputs(
+    channel: Channel, live: Sequence[Episode], statuses: Sequence[tuple[Broadcast, str]], thumbnail: bytes | None
+) -> str:
+    """A digest of everything the pages and feeds are made from, radiocast's own files included."""
+    digest = hashlib.sha256(repr((__version__, channel, statuses)).encode())
+    digest.update(thumbnail or b"")
+    for ep in live:
+        digest.update(repr(ep).encode())
+    for path in _TEMPLATE_FILES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _render_needed(ws: Workspace, stamp: Path, inputs: str) -> bool:
+    """True unless the last render had the same inputs and its files are still as it wrote them."""
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    if not isinstance(recorded, dict) or recorded.get("inputs") != inputs:
+        return True
+    for relative, (size, mtime_ns) in recorded.get("files", {}).items():
+        try:
+            stat = (ws.root / relative).stat()
+        except OSError:
+            return True
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return True
+    return False
+
+
+def _stamp_render(ws: Workspace, stamp: Path, inputs: str, outputs: Mapping[str, bytes]) -> None:
+    files = {}
+    for relative in outputs:
+        stat = (ws.root / relative).stat()
+        files[relative] = (stat.st_size, stat.st_mtime_ns)
+    ws.write(stamp, json.dumps({"inputs": inputs, "files": files}, sort_keys=True).encode())
 
 
 def _seed_paths(ws: Workspace, seeds: Sequence[Path] | None) -> list[Path]:

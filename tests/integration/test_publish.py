@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -271,3 +272,29 @@ def test_a_transcript_that_cannot_be_read_fails_that_episode_in_one_line(station
     assert {outcomes["seeds/a.txt"].outcome, outcomes["seeds/b.txt"].outcome} == {Outcome.PUBLISHED}
     assert report.episodes_in_feed == 2
     assert [r.state for r in queries.status(station.root) if r.seed == "seeds/ky-87.toml"] == ["failed"]
+
+
+def test_an_unchanged_publish_renders_nothing_and_a_change_renders_again(station: Station) -> None:
+    """The pages and feeds are remade only when what they are made from, or a file of them, changed."""
+    two_episodes(station)
+    pipeline.publish(station.root)
+    index = station.root / "feeds" / "index.html"
+    written = index.read_bytes()
+    before = index.stat()
+    # Same size, same mtime: only a render would notice the difference, and there is nothing to render.
+    index.write_bytes(written.replace(b"<html", b"<HTML", 1))
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    pipeline.publish(station.root)
+    assert index.read_bytes().startswith(written.split(b"<html", 1)[0] + b"<HTML")
+
+    # A file of the render that is gone, or changed on disk, is written again.
+    (station.root / "feeds" / "podcast.xml").unlink()
+    pipeline.publish(station.root)
+    assert (station.root / "feeds" / "podcast.xml").is_file()
+    assert index.read_bytes() == written
+
+    # A changed input renders again: a retitled episode reaches its page and the feed.
+    station.seed("a.txt", title=TITLE_1 + " (cập nhật)", url=station.url("one.mp3"))
+    pipeline.publish(station.root)
+    assert "(cập nhật)" in index.read_text(encoding="utf-8")
+    assert "(cập nhật)" in (station.root / "feeds" / "podcast.xml").read_text(encoding="utf-8")
