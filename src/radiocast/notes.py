@@ -241,7 +241,7 @@ def _fill(section: _Section, room: int, *, first: bool) -> tuple[str, int]:
     used = section.frame
     for unit in section.units:
         if unit.size > room:
-            if first and not kept and unit.text is not None and (cut := _cutone_line(unit.text, room)):
+            if first and not kept and unit.text is not None and (cut := _cut_paragraph(unit.text, room)):
                 kept.append(cut)
                 used += _size(cut)
             log.debug("notes cut at %d units of a section", len(kept))
@@ -252,7 +252,7 @@ def _fill(section: _Section, room: int, *, first: bool) -> tuple[str, int]:
     return (section.head + "".join(kept) + section.tail, used) if kept else ("", 0)
 
 
-def _cutone_line(text: str, room: int) -> str | None:
+def _cut_paragraph(text: str, room: int) -> str | None:
     def fits(candidate: str) -> bool:
         return _size(_p(candidate)) <= room
 
