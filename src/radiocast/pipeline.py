@@ -105,6 +105,17 @@ class _Job:
     digest: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What planning decided for one seed. Nothing of it is written until every seed is planned."""
+
+    seed: str
+    slot: tuple[Broadcast | None, Broadcast | None]  # the live slot as stored, and as the seed now says
+    stale: tuple[str, ...]  # the seed's never-released rows that give way (GUIDs)
+    write: bool  # the episode's row is new or changed
+    job: _Job | None  # None: a programme still waiting for its live broadcast
+
+
 def publish(
     root: Path,
     seeds: Sequence[Path] | None = None,
@@ -207,13 +218,16 @@ def _context(
 def _plan_all(
     context: Context, seed_paths: Sequence[Path], *, refresh: bool, every_seed: bool
 ) -> tuple[list[EpisodeResult], list[_Job]]:
-    """A job per seed that has work; a seed that cannot be read is its result, failed, right away."""
+    """A job per seed that has work; a seed that cannot be read is its result, failed, right away.
+
+    Every seed is planned before the catalog changes: a seed that fails to plan leaves it as it was.
+    """
     catalog = context.catalog
     results: list[EpisodeResult] = []
-    planned: list[_Job] = []
+    plans: list[_Plan] = []
     claimed: dict[str, str] = {}
-    # Planning moves or adds unreleased rows only for the seed being planned, so a seed
-    # with none now has none when its turn comes: no per-seed query for the usual case.
+    slugs: set[str] = set()
+    # A seed without unreleased rows has none when its turn comes: no per-seed query then.
     unreleased = catalog.unreleased_seeds()
     slots = {b.seed: b for b in catalog.broadcasts()}
     resolved_root = context.ws.root.resolve()
@@ -222,21 +236,30 @@ def _plan_all(
         seed = _relative(resolved_root, path)
         seen.add(seed)
         try:
-            job = _plan(context, path, seed, claimed, refresh=refresh, unreleased=unreleased, slots=slots)
+            plans.append(
+                _plan(context, path, seed, claimed, slugs, refresh=refresh, unreleased=unreleased, slots=slots)
+            )
         except SeedError as e:
-            catalog.record_seed_error(seed, str(e))
             result = EpisodeResult(seed=seed, outcome=Outcome.FAILED, error=str(e))
             context.progress.finished(result)
             results.append(result)
-            continue
-        catalog.clear_seed_error(seed)
-        if job is not None:
-            planned.append(job)
+    for result in results:
+        catalog.record_seed_error(result.seed, str(result.error))
+    for plan in plans:
+        catalog.clear_seed_error(plan.seed)
+        broadcast.sync(catalog, plan.seed, *plan.slot)
+        for guid in plan.stale:
+            catalog.remove_unreleased(guid)
+        if plan.job is not None and plan.write:
+            if catalog.episode(plan.job.episode.guid) is None:
+                catalog.add(plan.job.episode)
+            else:
+                catalog.save(plan.job.episode)
     if every_seed:
         # Every seed was read: a slot whose manifest is gone goes with it.
         for gone in slots.keys() - seen:
             catalog.drop_broadcast(gone)
-    return results, planned
+    return results, [plan.job for plan in plans if plan.job is not None]
 
 
 def _run_all(context: Context, planned: Sequence[_Job], jobs: int) -> list[EpisodeResult]:
@@ -409,12 +432,13 @@ def _plan(
     path: Path,
     seed: str,
     claimed: dict[str, str],
+    slugs: set[str],
     *,
     refresh: bool,
     unreleased: frozenset[str] | None = None,
     slots: dict[str, Broadcast],
-) -> _Job | None:
-    """The job for one seed; None for a programme still waiting for its live broadcast (no recording yet)."""
+) -> _Plan:
+    """What to do for one seed, read from the catalog without changing it; *slugs* gathers the new ones."""
     catalog, channel = context.catalog, context.channel
     config = channel.config
     source = read_source(context.ws, path, seed, config)
@@ -443,17 +467,22 @@ def _plan(
         if source.live is not None
         else None
     )
-    broadcast.sync(catalog, seed, slots.get(seed), wanted)
+    slot = (slots.get(seed), wanted)
     waiting = source.live is not None and not source.audio
-    for stale in catalog.episodes_of_seed(seed) if unreleased is None or seed in unreleased else ():
-        if (stale.guid != guid or waiting) and stale.live_since is None:
-            # The seed's audio URL was corrected (or taken back) before it ever went live: start afresh.
-            catalog.remove_unreleased(stale.guid)
+    # The seed's audio URL was corrected (or taken back) before it ever went live: start afresh.
+    stale = [
+        old
+        for old in (catalog.episodes_of_seed(seed) if unreleased is None or seed in unreleased else ())
+        if (old.guid != guid or waiting) and old.live_since is None
+    ]
+    dropped = tuple(old.guid for old in stale)
     if waiting:
-        return None
-    episode = catalog.episode(guid)
-    if episode is None:
-        slug = _unique_slug(catalog, source.title, source.published)
+        return _Plan(seed=seed, slot=slot, stale=dropped, write=False, job=None)
+    stored = catalog.episode(guid)
+    if stored is None:
+        # A dropped row's slug is this seed's again; one given earlier in this run is not free.
+        slug = _unique_slug(catalog, source.title, source.published, freed={old.slug for old in stale}, taken=slugs)
+        slugs.add(slug)
         episode = _described(
             Episode(
                 guid=guid,
@@ -467,14 +496,11 @@ def _plan(
             source,
             seed,
         )
-        catalog.add(episode)
     else:
-        described = _described(episode, source, seed)
-        if episode.live_since is None:
+        episode = _described(stored, source, seed)
+        if stored.live_since is None:
             # Not yet released: its date still follows the seed (a schedule moved or brought forward).
-            described = replace(described, published=source.published)
-        if described != episode:  # an unchanged seed costs no catalog write
-            episode = catalog.save(described)
+            episode = replace(episode, published=source.published)
     final = context.ws.root / episode.audio_path
     made = episode.live_since is not None or schedule.is_held(episode)
     if not made or not final.is_file() or _local_audio_changed(context, source, episode):
@@ -488,7 +514,9 @@ def _plan(
         action = _Action.RETAG
     else:
         action = _Action.NONE
-    return _Job(source=source, episode=episode, action=action, digest=digest)
+    job = _Job(source=source, episode=episode, action=action, digest=digest)
+    # An unchanged seed costs no catalog write.
+    return _Plan(seed=seed, slot=slot, stale=dropped, write=episode != stored, job=job)
 
 
 def _check_guid_kept(catalog: Catalog, seed: str, guid: str) -> None:
@@ -521,10 +549,10 @@ def _described(episode: Episode, source: Source, seed: str) -> Episode:
     )
 
 
-def _unique_slug(catalog: Catalog, title: str, published: datetime) -> str:
+def _unique_slug(catalog: Catalog, title: str, published: datetime, *, freed: set[str], taken: set[str]) -> str:
     base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or f"episode-{published:%Y-%m-%d}"
     slug, n = base, 1
-    while catalog.slug_taken(slug):
+    while slug in taken or (slug not in freed and catalog.slug_taken(slug)):
         n += 1
         slug = f"{base}-{n}"
     return slug

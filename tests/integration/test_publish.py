@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -18,8 +20,11 @@ from station import Station
 from werkzeug import Response
 
 from radiocast import pipeline, queries
+from radiocast.catalog import Catalog
+from radiocast.config import load_config
 from radiocast.models import Outcome
 from radiocast.validate import Severity, validate_feed
+from radiocast.workspace import Workspace
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -298,3 +303,34 @@ def test_an_unchanged_publish_renders_nothing_and_a_change_renders_again(station
     pipeline.publish(station.root)
     assert "(cập nhật)" in index.read_text(encoding="utf-8")
     assert "(cập nhật)" in (station.root / "feeds" / "podcast.xml").read_text(encoding="utf-8")
+
+
+def test_planning_reads_the_catalog_and_changes_nothing(station: Station) -> None:
+    """Every seed is planned before the catalog changes: a plan is what will be written, not a write."""
+    two_episodes(station)
+    pipeline.publish(station.root)
+    station.seed("a.txt", title=TITLE_1 + " (sửa)", url=station.url("one.mp3"))
+    station.serve_mp3("three.mp3", seconds=2.0, freq=440)
+    station.seed("c.txt", title="Bài mới", url=station.url("three.mp3"))
+    ws = Workspace(station.root)
+    config = load_config(ws.config_path)
+    db = ws.catalog_path
+
+    def rows() -> list[tuple[object, ...]]:
+        with sqlite3.connect(db) as connection:
+            return connection.execute("SELECT * FROM episodes ORDER BY guid").fetchall()
+
+    before = rows()
+    with Catalog(db) as catalog:
+        context = pipeline._context(
+            ws, config, catalog, pipeline._check_inputs(ws, config), pipeline._Silent(), datetime.now(UTC)
+        )
+        plans = [
+            pipeline._plan(context, station.root / "seeds" / name, f"seeds/{name}", {}, set(), refresh=False, slots={})
+            for name in ("a.txt", "c.txt")
+        ]
+        assert rows() == before
+        assert [plan.write for plan in plans] == [True, True]
+        _, jobs = pipeline._plan_all(context, [station.root / "seeds" / "c.txt"], refresh=False, every_seed=False)
+    assert [job.episode.title for job in jobs] == ["Bài mới"]
+    assert len(rows()) == len(before) + 1
