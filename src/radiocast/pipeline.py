@@ -112,7 +112,8 @@ class _Plan:
     seed: str
     slot: tuple[Broadcast | None, Broadcast | None]  # the live slot as stored, and as the seed now says
     stale: tuple[str, ...]  # the seed's never-released rows that give way (GUIDs)
-    write: bool  # the episode's row is new or changed
+    new: bool  # the episode has no row yet
+    changed: bool  # the episode differs from its row (a new one always does)
     job: _Job | None  # None: a programme still waiting for its live broadcast
 
 
@@ -250,11 +251,10 @@ def _plan_all(
         broadcast.sync(catalog, plan.seed, *plan.slot)
         for guid in plan.stale:
             catalog.remove_unreleased(guid)
-        if plan.job is not None and plan.write:
-            if catalog.episode(plan.job.episode.guid) is None:
-                catalog.add(plan.job.episode)
-            else:
-                catalog.save(plan.job.episode)
+        if plan.job is not None and plan.new:
+            catalog.add(plan.job.episode)
+        elif plan.job is not None and plan.changed:
+            catalog.save(plan.job.episode)
     if every_seed:
         # Every seed was read: a slot whose manifest is gone goes with it.
         for gone in slots.keys() - seen:
@@ -477,7 +477,7 @@ def _plan(
     ]
     dropped = tuple(old.guid for old in stale)
     if waiting:
-        return _Plan(seed=seed, slot=slot, stale=dropped, write=False, job=None)
+        return _Plan(seed=seed, slot=slot, stale=dropped, new=False, changed=False, job=None)
     stored = catalog.episode(guid)
     if stored is None:
         # A dropped row's slug is this seed's again; one given earlier in this run is not free.
@@ -516,7 +516,7 @@ def _plan(
         action = _Action.NONE
     job = _Job(source=source, episode=episode, action=action, digest=digest)
     # An unchanged seed costs no catalog write.
-    return _Plan(seed=seed, slot=slot, stale=dropped, write=episode != stored, job=job)
+    return _Plan(seed=seed, slot=slot, stale=dropped, new=stored is None, changed=episode != stored, job=job)
 
 
 def _check_guid_kept(catalog: Catalog, seed: str, guid: str) -> None:

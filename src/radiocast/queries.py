@@ -1,4 +1,4 @@
-"""Read-only views of a workspace: `status` rows and `validate` of a feed."""
+"""Read-only views of a workspace: the rows of `radiocast status`."""
 
 from __future__ import annotations
 

@@ -330,7 +330,7 @@ def test_planning_reads_the_catalog_and_changes_nothing(station: Station) -> Non
             for name in ("a.txt", "c.txt")
         ]
         assert rows() == before
-        assert [plan.write for plan in plans] == [True, True]
+        assert [(plan.new, plan.changed) for plan in plans] == [(False, True), (True, True)]
         _, jobs = pipeline._plan_all(context, [station.root / "seeds" / "c.txt"], refresh=False, every_seed=False)
     assert [job.episode.title for job in jobs] == ["Bài mới"]
     assert len(rows()) == len(before) + 1
